@@ -1,0 +1,23 @@
+# Third-party dependencies, all from Debian 12 packages (scripts/setup installs them).
+
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 2.1 REQUIRED)
+find_package(Boost 1.81 REQUIRED CONFIG)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+pkg_check_modules(FIDO2 REQUIRED IMPORTED_TARGET libfido2)
+
+if(CLOISTER_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+  enable_testing()
+endif()
+if(CLOISTER_BENCHMARKS)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,12 @@
+// cloister: the client. Chat, history, keys, the verifying proxy, and offline
+// attestation checks for auditors.
+#include "tools/common/cli.h"
+
+int main(int argc, char** argv) {
+  cloister::tools::Program program(
+      "cloister",
+      "Cloister client: end-to-end encrypted chat with an attested enclave.\n"
+      "Every answer comes from code whose measurement the client verified first.");
+  program.app().require_subcommand(0, 1);
+  return program.run(argc, argv);
+}
