@@ -220,7 +220,9 @@ class CanonicalParser {
   ByteReader reader_;
 };
 
-Error invalid(std::string message) { return Error(ErrorCode::kInvalidArgument, std::move(message)); }
+Error invalid(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, std::move(message));
+}
 
 Status write_string(std::string_view text, std::string& out) {
   if (!is_valid_utf8(text)) return invalid("JSON string is not valid UTF-8");

@@ -15,8 +15,10 @@ constexpr std::string_view kJcsWeird =
     "\"\xc3\xb6\":\"Latin Small Letter O With Diaeresis\",\"\xe2\x82\xac\":\"Euro Sign\","
     "\"\xf0\x9f\x98\x82\":\"Smiley\",\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}";
 constexpr std::string_view kJcsFrench =
-    "{\"peach\":\"This sorting order\",\"p\xc3\xa9" "ch\xc3\xa9\":\"is wrong according to French\","
-    "\"p\xc3\xaa" "che\":\"but canonicalization MUST\",\"sin\":\"ingnore locale\"}";
+    "{\"peach\":\"This sorting order\",\"p\xc3\xa9"
+    "ch\xc3\xa9\":\"is wrong according to French\","
+    "\"p\xc3\xaa"
+    "che\":\"but canonicalization MUST\",\"sin\":\"ingnore locale\"}";
 constexpr std::string_view kJcsStructures =
     "{\"\":\"empty\",\"1\":{\"\\n\":56,\"f\":{\"F\":5,\"f\":\"hi\"}},\"10\":{},\"111\":[{}],"
     "\"A\":{},\"a\":{}}";
@@ -50,7 +52,8 @@ TEST(CanonicalJson, EscapesOnlyWhatJcsRequires) {
 }
 
 TEST(CanonicalJson, WritesIntegersAndLiterals) {
-  json value = {{"a", json::array({0, -1, kMaxJsonInteger, -kMaxJsonInteger, true, false, nullptr})}};
+  json value = {
+      {"a", json::array({0, -1, kMaxJsonInteger, -kMaxJsonInteger, true, false, nullptr})}};
   std::string expected = "{\"a\":[0,-1,9007199254740991,-9007199254740991,true,false,null]}";
   EXPECT_EQ(*canonical_json(value), expected);
   EXPECT_EQ(*parse_canonical_json(as_bytes(expected)), value);
@@ -61,30 +64,30 @@ TEST(CanonicalJson, WritesIntegersAndLiterals) {
 
 TEST(CanonicalJson, RejectsEverythingNonCanonical) {
   for (std::string_view text : {
-           "{\"a\": 1}",                // whitespace
-           " {}",                       // leading whitespace
-           "{}\n",                      // trailing newline
-           "{\"b\":1,\"a\":2}",         // unsorted keys
-           "{\"a\":1,\"a\":2}",         // duplicate keys
-           "[1.0]",                     // a float
-           "[1e3]",                     // an exponent
-           "[01]",                      // a leading zero
-           "[-0]",                      // negative zero
-           "[9007199254740992]",        // beyond 2^53 - 1
-           "[\"\\/\"]",                 // a needless escape
-           "[\"\\u0041\"]",             // a needless \u escape
-           "[\"\\u000a\"]",             // \u where a short escape exists
-           "[\"\\u001F\"]",             // upper-case hex
-           "[\"\x01\"]",                // a raw control character
-           "[\"\xc0\xaf\"]",            // overlong UTF-8
-           "[\"\xed\xa0\x80\"]",        // a UTF-8 surrogate
-           "[\"abc]",                   // unterminated string
-           "[1,]",                      // trailing comma
-           "{\"a\"}",                   // missing value
-           "[tru]",                     // truncated literal
-           "[True]",                    // wrong case
-           "",                          // nothing
-           "-",                         // sign without digits
+           "{\"a\": 1}",          // whitespace
+           " {}",                 // leading whitespace
+           "{}\n",                // trailing newline
+           "{\"b\":1,\"a\":2}",   // unsorted keys
+           "{\"a\":1,\"a\":2}",   // duplicate keys
+           "[1.0]",               // a float
+           "[1e3]",               // an exponent
+           "[01]",                // a leading zero
+           "[-0]",                // negative zero
+           "[9007199254740992]",  // beyond 2^53 - 1
+           "[\"\\/\"]",           // a needless escape
+           "[\"\\u0041\"]",       // a needless \u escape
+           "[\"\\u000a\"]",       // \u where a short escape exists
+           "[\"\\u001F\"]",       // upper-case hex
+           "[\"\x01\"]",          // a raw control character
+           "[\"\xc0\xaf\"]",      // overlong UTF-8
+           "[\"\xed\xa0\x80\"]",  // a UTF-8 surrogate
+           "[\"abc]",             // unterminated string
+           "[1,]",                // trailing comma
+           "{\"a\"}",             // missing value
+           "[tru]",               // truncated literal
+           "[True]",              // wrong case
+           "",                    // nothing
+           "-",                   // sign without digits
        }) {
     EXPECT_FALSE(parse_canonical_json(as_bytes(text)).ok()) << text;
   }

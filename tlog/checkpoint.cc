@@ -14,7 +14,8 @@ Error malformed(std::string message) { return Error(ErrorCode::kMalformed, std::
 // Splits off the next newline-terminated line of `text`, without its newline.
 Result<std::string_view> next_line(std::string_view& text, std::string_view what) {
   size_t end = text.find('\n');
-  if (end == std::string_view::npos) return malformed(std::string(what) + " does not end in a newline");
+  if (end == std::string_view::npos)
+    return malformed(std::string(what) + " does not end in a newline");
   std::string_view line = text.substr(0, end);
   text.remove_prefix(end + 1);
   return line;
@@ -110,7 +111,8 @@ Result<TlogProof> parse_tlog_proof(std::string_view text) {
   }
   TlogProof proof;
   CLOISTER_ASSIGN_OR_RETURN(std::string_view header, next_line(text, "tlog proof header"));
-  if (header != kTlogProofHeader) return malformed("tlog proof does not start with " + std::string(kTlogProofHeader));
+  if (header != kTlogProofHeader)
+    return malformed("tlog proof does not start with " + std::string(kTlogProofHeader));
   CLOISTER_ASSIGN_OR_RETURN(std::string_view line, next_line(text, "tlog proof"));
   if (line.starts_with("extra ")) {
     auto extra = base64_decode(line.substr(6));
@@ -123,7 +125,8 @@ Result<TlogProof> parse_tlog_proof(std::string_view text) {
   while (true) {
     CLOISTER_ASSIGN_OR_RETURN(line, next_line(text, "tlog proof"));
     if (line.empty()) break;
-    if (proof.inclusion.size() == kMaxProofHashes) return malformed("tlog proof has too many hashes");
+    if (proof.inclusion.size() == kMaxProofHashes)
+      return malformed("tlog proof has too many hashes");
     CLOISTER_ASSIGN_OR_RETURN(Hash hash, parse_hash(line, "tlog proof hash"));
     proof.inclusion.push_back(hash);
   }

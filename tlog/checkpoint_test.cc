@@ -15,7 +15,8 @@ constexpr std::string_view kSpecCheckpoint =
     "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
     "\n"
     "\xe2\x80\x94 example.com/behind-the-sofa "
-    "Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
+    "Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/"
+    "Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
 
 TEST(Checkpoint, ParsesTheSpecExample) {
   auto note = parse_note(kSpecCheckpoint);

@@ -13,7 +13,8 @@ namespace cloister::tlog {
 Result<FileLock> FileLock::acquire(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return Error(ErrorCode::kIo, "cannot open lock file " + path.string() + ": " + std::strerror(errno));
+    return Error(ErrorCode::kIo,
+                 "cannot open lock file " + path.string() + ": " + std::strerror(errno));
   }
   while (::flock(fd, LOCK_EX) != 0) {
     if (errno == EINTR) continue;

@@ -10,12 +10,13 @@ namespace cloister::tlog {
 namespace {
 
 constexpr const char* kCheckpointFile = "checkpoint";
-constexpr const char* kLockFile = "lock";
+constexpr const char* kLockFile = ".lock";
 
 Status make_directories(const std::filesystem::path& path) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
-  if (error) return Error(ErrorCode::kIo, "cannot create " + path.string() + ": " + error.message());
+  if (error)
+    return Error(ErrorCode::kIo, "cannot create " + path.string() + ": " + error.message());
   return ok_status();
 }
 
@@ -84,8 +85,8 @@ Status LogDirectory::add_cosignatures(std::span<const NoteSignature> cosignature
       if (candidate.matches(cosignature)) witness = &candidate;
     }
     if (witness == nullptr) {
-      return Error(ErrorCode::kRejected, "cosignature by " + cosignature.name +
-                                             " is not from a listed witness key");
+      return Error(ErrorCode::kRejected,
+                   "cosignature by " + cosignature.name + " is not from a listed witness key");
     }
     if (!witness->verify(note.text, cosignature.signature)) {
       return Error(ErrorCode::kRejected, "cosignature by " + cosignature.name +

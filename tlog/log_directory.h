@@ -1,6 +1,6 @@
 // A transparency log kept in a directory in the tlog-tiles layout, ready to be
 // served as static files: "checkpoint", "tile/<L>/<N>[.p/<W>]" and
-// "tile/entries/<N>[.p/<W>]". Writers take an exclusive lock on "lock" and
+// "tile/entries/<N>[.p/<W>]". Writers take an exclusive lock on ".lock" and
 // write every file atomically, the checkpoint last, so concurrent appenders
 // take turns and readers only ever see a complete tree.
 #pragma once
@@ -58,7 +58,8 @@ class LogDirectory {
 // Tile storage in a directory, writing each file atomically.
 class DirectoryTileStorage final : public TileStorage {
  public:
-  explicit DirectoryTileStorage(std::filesystem::path root) : root_(std::move(root)), reader_(root_) {}
+  explicit DirectoryTileStorage(std::filesystem::path root)
+      : root_(std::move(root)), reader_(root_) {}
   Result<Bytes> read(const std::string& path) override { return reader_.read(path); }
   Status write(const std::string& path, ByteSpan data) override;
 

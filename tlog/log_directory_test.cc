@@ -17,7 +17,8 @@ class LogDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_FALSE(temp_.path().empty());
-    signer_ = std::make_unique<NoteSigner>(*NoteSigner::generate(std::string(kOrigin), KeyType::kEd25519));
+    signer_ = std::make_unique<NoteSigner>(
+        *NoteSigner::generate(std::string(kOrigin), KeyType::kEd25519));
   }
 
   std::filesystem::path dir() const { return temp_.path() / "log"; }

@@ -123,8 +123,8 @@ Result<const json*> read_list(ObjectReader& object, const std::string& key) {
   CLOISTER_ASSIGN_OR_RETURN(const json* list, object.required(key));
   if (!list->is_array()) return malformed(object.child(key), "must be an array");
   if (list->size() > kMaxManifestListSize) {
-    return malformed(object.child(key), "has more than " +
-                                            std::to_string(kMaxManifestListSize) + " entries");
+    return malformed(object.child(key),
+                     "has more than " + std::to_string(kMaxManifestListSize) + " entries");
   }
   return list;
 }
@@ -159,7 +159,8 @@ Status read_measurement_block(const json& value, ReleaseManifest& manifest) {
   CLOISTER_ASSIGN_OR_RETURN(const json* tdx, read_list(object, "tdx"));
   for (size_t i = 0; i < tdx->size(); ++i) {
     CLOISTER_ASSIGN_OR_RETURN(
-        TdxMeasurements entry, read_tdx((*tdx)[i], object.child("tdx") + "[" + std::to_string(i) + "]"));
+        TdxMeasurements entry,
+        read_tdx((*tdx)[i], object.child("tdx") + "[" + std::to_string(i) + "]"));
     manifest.tdx_measurements.push_back(entry);
   }
   CLOISTER_TRY(object.finish());
@@ -171,11 +172,9 @@ Status read_measurement_block(const json& value, ReleaseManifest& manifest) {
 }
 
 bool is_setting_key(std::string_view key) {
-  return !key.empty() && key.size() <= 64 &&
-         std::all_of(key.begin(), key.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                  c == '-';
-         });
+  return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
 }
 
 Status read_engine(const json& value, ReleaseManifest& manifest) {
@@ -263,8 +262,8 @@ Result<ReleaseManifest> read_manifest(const json& document) {
   ReleaseManifest manifest;
   CLOISTER_ASSIGN_OR_RETURN(std::string format, top.string("format", 64));
   if (format != kManifestFormat) {
-    return Error(ErrorCode::kUnsupported, "manifest format \"" + format + "\" is not " +
-                                              std::string(kManifestFormat));
+    return Error(ErrorCode::kUnsupported,
+                 "manifest format \"" + format + "\" is not " + std::string(kManifestFormat));
   }
   CLOISTER_ASSIGN_OR_RETURN(manifest.version, top.string("version", 64));
   if (!is_printable_ascii(manifest.version)) {
@@ -278,7 +277,8 @@ Result<ReleaseManifest> read_manifest(const json& document) {
   CLOISTER_ASSIGN_OR_RETURN(const json* enclave_value, top.required("enclave"));
   CLOISTER_ASSIGN_OR_RETURN(ObjectReader enclave, ObjectReader::open(*enclave_value, "enclave"));
   CLOISTER_ASSIGN_OR_RETURN(manifest.enclave_binary_sha256, enclave.hex<32>("binary_sha256"));
-  CLOISTER_ASSIGN_OR_RETURN(manifest.enclave_image_sha256, enclave.optional_hex<32>("image_sha256"));
+  CLOISTER_ASSIGN_OR_RETURN(manifest.enclave_image_sha256,
+                            enclave.optional_hex<32>("image_sha256"));
   CLOISTER_TRY(enclave.finish());
   CLOISTER_ASSIGN_OR_RETURN(const json* measurements, top.required("measurements"));
   CLOISTER_TRY(read_measurement_block(*measurements, manifest));

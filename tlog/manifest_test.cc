@@ -21,8 +21,8 @@ ReleaseManifest sample_manifest() {
   m.enclave_binary_sha256 = filled<32>(0x11);
   m.simulated_measurements = {filled<48>(0x22)};
   m.models = {{"stories260K", filled<32>(0x33)}};
-  m.engine_settings = {{"context", int64_t{2048}}, {"template", std::string("chatml")},
-                       {"greedy", true}};
+  m.engine_settings = {
+      {"context", int64_t{2048}}, {"template", std::string("chatml")}, {"greedy", true}};
   return m;
 }
 
@@ -33,8 +33,11 @@ std::string sample_manifest_text() {
   return "{\"enclave\":{\"binary_sha256\":\"" + hex_of(0x11, 32) +
          "\"},\"engine\":{\"settings\":{\"context\":2048,\"greedy\":true,\"template\":\"chatml\"}},"
          "\"format\":\"cloister/release-manifest/v1\",\"measurements\":{\"simulated\":[\"" +
-         hex_of(0x22, 48) + "\"],\"snp\":[],\"tdx\":[]},\"models\":[{\"name\":\"stories260K\","
-         "\"sha256\":\"" + hex_of(0x33, 32) + "\"}],\"source_commit\":"
+         hex_of(0x22, 48) +
+         "\"],\"snp\":[],\"tdx\":[]},\"models\":[{\"name\":\"stories260K\","
+         "\"sha256\":\"" +
+         hex_of(0x33, 32) +
+         "\"}],\"source_commit\":"
          "\"2c821c1c0ffee0000000000000000000000000ab\",\"version\":\"0.1.0\"}";
 }
 
@@ -73,8 +76,9 @@ TEST(Manifest, RoundTripsEveryOptionalField) {
   auto parsed = parse_manifest(as_bytes(*text));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message();
   EXPECT_EQ(*parsed, m);
-  EXPECT_NE(text->find("\"min_tcb\":{\"snp\":{\"bootloader\":3,\"microcode\":209,\"snp\":20,\"tee\":0}"),
-            std::string::npos);
+  EXPECT_NE(
+      text->find("\"min_tcb\":{\"snp\":{\"bootloader\":3,\"microcode\":209,\"snp\":20,\"tee\":0}"),
+      std::string::npos);
   EXPECT_TRUE(allows_snp_measurement(*parsed, filled<48>(0x56)));
   EXPECT_FALSE(allows_snp_measurement(*parsed, filled<48>(0x57)));
   EXPECT_TRUE(allows_simulated_measurement(*parsed, filled<48>(0x22)));

@@ -95,9 +95,9 @@ Result<Hash> tree_root(NodeHashReader& reader, uint64_t size) {
 
 Result<std::vector<Hash>> inclusion_proof(NodeHashReader& reader, uint64_t index, uint64_t size) {
   if (index >= size) {
-    return Error(ErrorCode::kInvalidArgument, "leaf index " + std::to_string(index) +
-                                                  " is not below tree size " +
-                                                  std::to_string(size));
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "leaf index " + std::to_string(index) + " is not below tree size " + std::to_string(size));
   }
   std::vector<Hash> proof;
   CLOISTER_TRY(append_path(reader, index, 0, size, proof));

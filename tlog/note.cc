@@ -26,9 +26,8 @@ bool is_note_text(std::string_view text) {
 }
 
 Result<uint32_t> parse_key_id_hex(std::string_view hex) {
-  bool lower = std::all_of(hex.begin(), hex.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  bool lower = std::all_of(hex.begin(), hex.end(),
+                           [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
   if (hex.size() != 8 || !lower) return malformed("key id must be 8 lower-case hex digits");
   Bytes raw = *hex_decode(hex);
   ByteReader reader(raw);
@@ -151,14 +150,16 @@ Result<NoteVerifier> NoteVerifier::parse(std::string_view vkey) {
   if (second == std::string_view::npos) return malformed("vkey is not name+id+key");
   std::string_view name = vkey.substr(0, first);
   if (!is_valid_key_name(name)) return malformed("vkey has an invalid key name");
-  CLOISTER_ASSIGN_OR_RETURN(uint32_t id, parse_key_id_hex(vkey.substr(first + 1, second - first - 1)));
+  CLOISTER_ASSIGN_OR_RETURN(uint32_t id,
+                            parse_key_id_hex(vkey.substr(first + 1, second - first - 1)));
   auto key = base64_decode(vkey.substr(second + 1));
   if (!key.ok()) return malformed("vkey key material is not valid base64");
   ByteReader reader(*key);
   CLOISTER_ASSIGN_OR_RETURN(uint8_t type, reader.read_u8("vkey type"));
   if (type != static_cast<uint8_t>(KeyType::kEd25519) &&
       type != static_cast<uint8_t>(KeyType::kCosignatureV1)) {
-    return Error(ErrorCode::kUnsupported, "vkey type " + std::to_string(type) + " is not supported");
+    return Error(ErrorCode::kUnsupported,
+                 "vkey type " + std::to_string(type) + " is not supported");
   }
   crypto::Ed25519PublicKey public_key{};
   CLOISTER_TRY(reader.read_into(public_key, "vkey Ed25519 public key"));
@@ -182,7 +183,8 @@ bool NoteVerifier::matches(const NoteSignature& signature) const {
 }
 
 bool NoteVerifier::verify(std::string_view text, ByteSpan signature) const {
-  if (type_ == KeyType::kEd25519) return crypto::ed25519_verify(public_key_, as_bytes(text), signature);
+  if (type_ == KeyType::kEd25519)
+    return crypto::ed25519_verify(public_key_, as_bytes(text), signature);
   ByteReader reader(signature);
   auto timestamp = reader.read_u64be("cosignature timestamp");
   if (!timestamp.ok() || *timestamp > kMaxTimestamp) return false;
@@ -220,7 +222,8 @@ Result<NoteSigner> NoteSigner::parse(std::string_view encoded) {
   CLOISTER_ASSIGN_OR_RETURN(ByteSpan seed, reader.read_bytes(crypto::kEd25519SeedSize, "seed"));
   CLOISTER_TRY(reader.expect_end("private key"));
   CLOISTER_ASSIGN_OR_RETURN(crypto::Ed25519KeyPair pair, crypto::ed25519_from_seed(seed));
-  auto verifier = NoteVerifier::create(std::move(name), static_cast<KeyType>(type), pair.public_key);
+  auto verifier =
+      NoteVerifier::create(std::move(name), static_cast<KeyType>(type), pair.public_key);
   if (!verifier.ok()) return verifier.error();
   if (verifier->key_id() != id) {
     return Error(ErrorCode::kRejected, "private key id does not match its name and key");

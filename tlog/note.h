@@ -22,8 +22,8 @@ inline constexpr size_t kMaxNoteSize = 64 * 1024;
 inline constexpr size_t kMaxNoteSignatures = 64;
 
 enum class KeyType : uint8_t {
-  kEd25519 = 0x01,         // signs the note text
-  kCosignatureV1 = 0x04,   // signs "cosignature/v1\ntime T\n" + text; carries T
+  kEd25519 = 0x01,        // signs the note text
+  kCosignatureV1 = 0x04,  // signs "cosignature/v1\ntime T\n" + text; carries T
 };
 
 // One signature line: "— <name> base64(key id || signature)".
@@ -128,7 +128,6 @@ std::optional<uint64_t> cosignature_timestamp(ByteSpan signature);
 // Returns the positions in `known` of the keys whose signatures on `note`
 // verify. Signatures by unknown keys are ignored; a signature that claims a
 // known key but does not verify fails the whole note with kRejected.
-Result<std::vector<size_t>> verified_signers(const Note& note,
-                                             std::span<const NoteVerifier> known);
+Result<std::vector<size_t>> verified_signers(const Note& note, std::span<const NoteVerifier> known);
 
 }  // namespace cloister::tlog

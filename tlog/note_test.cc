@@ -67,7 +67,8 @@ TEST(Note, SpecPoemParsesWithTheLastBlankLineAsSeparator) {
 
 TEST(Note, RejectsATamperedTextOrSignature) {
   auto verifier = *NoteVerifier::parse(kSpecVkey);
-  auto altered_text = parse_note(replace(std::string(kSpecNote), "example message", "exemplary message"));
+  auto altered_text =
+      parse_note(replace(std::string(kSpecNote), "example message", "exemplary message"));
   ASSERT_TRUE(altered_text.ok());
   EXPECT_FALSE(verified_signers(*altered_text, {&verifier, 1}).ok());
 
@@ -111,7 +112,9 @@ TEST(Note, RejectsMalformedNotes) {
       {"empty input", ""},
       {"control character", replace(good, "example", "exa\tmple")},
       {"carriage return", replace(good, "message.\n", "message.\r\n")},
-      {"invalid UTF-8", replace(good, "example", "exa\xff" "mple")},
+      {"invalid UTF-8", replace(good, "example",
+                                "exa\xff"
+                                "mple")},
       {"hyphen instead of em dash", replace(good, "\xe2\x80\x94", "-")},
       {"bad base64", replace(good, "Uw2Q", "U!2Q")},
       {"space inside the signature", "text\n\n\xe2\x80\x94 example.com/foo U w2QOg==\n"},
@@ -126,7 +129,8 @@ TEST(Note, RejectsMalformedNotes) {
   }
   std::string many = "text\n\n";
   auto signer = *NoteSigner::generate("example.com/k", KeyType::kEd25519);
-  for (size_t i = 0; i <= kMaxNoteSignatures; ++i) many += format_signature_line(signer.sign("text\n"));
+  for (size_t i = 0; i <= kMaxNoteSignatures; ++i)
+    many += format_signature_line(signer.sign("text\n"));
   auto too_many = parse_note(many);
   ASSERT_FALSE(too_many.ok());
   EXPECT_EQ(too_many.error().code(), ErrorCode::kResourceExhausted);
@@ -136,11 +140,15 @@ TEST(Note, RejectsMalformedNotes) {
 TEST(Note, RejectsMalformedVkeys) {
   EXPECT_FALSE(NoteVerifier::parse("example.com/foo+530d903a").ok());
   EXPECT_FALSE(NoteVerifier::parse("+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k").ok());
-  EXPECT_FALSE(NoteVerifier::parse("example.com/foo+530D903A+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k").ok());
-  EXPECT_FALSE(NoteVerifier::parse("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2").ok());
+  EXPECT_FALSE(
+      NoteVerifier::parse("example.com/foo+530D903A+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k")
+          .ok());
+  EXPECT_FALSE(
+      NoteVerifier::parse("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2")
+          .ok());
   // A key id that does not match the name.
-  auto wrong_id = NoteVerifier::parse(
-      "example.com/fox+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
+  auto wrong_id =
+      NoteVerifier::parse("example.com/fox+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
   ASSERT_FALSE(wrong_id.ok());
   EXPECT_EQ(wrong_id.error().code(), ErrorCode::kRejected);
   // An unknown signature type (0x02, ECDSA) is unsupported.
@@ -179,7 +187,8 @@ TEST(Note, CosignatureFormatMatchesSpec) {
             "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n");
   auto lines = parse_signature_lines(
       "\xe2\x80\x94 witness.example.com/w1 "
-      "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n");
+      "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/"
+      "zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n");
   ASSERT_TRUE(lines.ok()) << lines.error().message();
   ASSERT_EQ(lines->size(), 1u);
   EXPECT_EQ(cosignature_timestamp((*lines)[0].signature), 1679315147u);

@@ -27,7 +27,8 @@ Result<Bytes> encode_release_proof(const ReleaseProof& proof) {
 
 Result<ReleaseProof> parse_release_proof(ByteSpan encoded) {
   ByteReader reader(encoded);
-  CLOISTER_ASSIGN_OR_RETURN(ByteSpan magic, reader.read_bytes(kMagic.size(), "release proof magic"));
+  CLOISTER_ASSIGN_OR_RETURN(ByteSpan magic,
+                            reader.read_bytes(kMagic.size(), "release proof magic"));
   if (to_string(magic) != kMagic) {
     return Error(ErrorCode::kMalformed, "not a release proof (bad magic)");
   }
@@ -62,7 +63,8 @@ Result<ReleaseProof> build_release_proof(TileReader& tiles, std::string_view che
                             inclusion_proof(hashes, index, checkpoint.size));
   auto included = verify_inclusion(leaf_hash(proof.manifest), index, checkpoint.size,
                                    proof.log_proof.inclusion, checkpoint.root);
-  if (!included.ok()) return included.error().with_context("the log's tiles disagree with its checkpoint");
+  if (!included.ok())
+    return included.error().with_context("the log's tiles disagree with its checkpoint");
   return proof;
 }
 

@@ -20,7 +20,7 @@ inline constexpr uint8_t kReleaseProofVersion = 1;
 inline constexpr size_t kMaxTlogProofSize = kMaxNoteSize + 8 * 1024;
 
 struct ReleaseProof {
-  Bytes manifest;      // canonical manifest bytes: the log entry
+  Bytes manifest;       // canonical manifest bytes: the log entry
   TlogProof log_proof;  // index, inclusion proof, signed and cosigned checkpoint
 };
 

@@ -192,7 +192,8 @@ TEST_F(ReleaseTest, RejectsAForkedLogAsASplitView) {
       uint64_t old_size = *colluder.latest_size(kOrigin);
       auto fork_tiles = fork.tiles();
       auto proof = consistency_from_tiles(fork_tiles)(old_size, *fork_size(note));
-      auto response = colluder.add_checkpoint(format_add_checkpoint_request({old_size, *proof, note}));
+      auto response =
+          colluder.add_checkpoint(format_add_checkpoint_request({old_size, *proof, note}));
       ASSERT_TRUE(response.ok()) << response.error().message();
       auto lines = parse_signature_lines(*response);
       ASSERT_TRUE(lines.ok());
@@ -318,7 +319,8 @@ TEST_F(ReleaseTest, EnclaveRefreshesItsProofToANewerCheckpoint) {
   ASSERT_TRUE(verified.ok()) << verified.error().message();
   EXPECT_EQ(verified->index, 1u);
   // It refuses to go backwards or to an unwitnessed checkpoint.
-  EXPECT_FALSE(refresh_release_proof(*refreshed, old_proof.log_proof.checkpoint, policy_, tiles_).ok());
+  EXPECT_FALSE(
+      refresh_release_proof(*refreshed, old_proof.log_proof.checkpoint, policy_, tiles_).ok());
   release(7, 0);
   EXPECT_FALSE(refresh_release_proof(*refreshed, *log_->read_checkpoint(), policy_, tiles_).ok());
 }

@@ -7,8 +7,8 @@ Error failure(ErrorCode code, std::string_view reason, std::string_view detail) 
   return Error(code, std::string(reason) + ": " + std::string(detail));
 }
 
-Result<std::vector<Hash>> fetch_consistency(const ConsistencyProofSource& source,
-                                            uint64_t old_size, uint64_t new_size) {
+Result<std::vector<Hash>> fetch_consistency(const ConsistencyProofSource& source, uint64_t old_size,
+                                            uint64_t new_size) {
   if (!source) {
     return failure(ErrorCode::kUnavailable, kReasonNoConsistencyProof,
                    "no source of consistency proofs was given");
@@ -55,8 +55,9 @@ Result<VerifiedCheckpoint> verify_checkpoint(std::string_view note, const LogTru
     return failure(ErrorCode::kMalformed, kReasonCheckpointMalformed, checkpoint.error().message());
   }
   if (checkpoint->origin != policy.log_key.name()) {
-    return failure(ErrorCode::kRejected, kReasonWrongLog,
-                   "origin \"" + checkpoint->origin + "\" is not \"" + policy.log_key.name() + "\"");
+    return failure(
+        ErrorCode::kRejected, kReasonWrongLog,
+        "origin \"" + checkpoint->origin + "\" is not \"" + policy.log_key.name() + "\"");
   }
   auto log_signers = verified_signers(*parsed, {&policy.log_key, 1});
   if (!log_signers.ok()) {
@@ -106,9 +107,9 @@ Result<CheckpointUpdate> check_against_stored(const VerifiedCheckpoint& presente
     return CheckpointUpdate{presented.note, true};
   }
   if (!policy.accept_older_checkpoints) {
-    return failure(ErrorCode::kRejected, kReasonRollback,
-                   "presented size " + std::to_string(now.size) + ", stored size " +
-                       std::to_string(old.size));
+    return failure(
+        ErrorCode::kRejected, kReasonRollback,
+        "presented size " + std::to_string(now.size) + ", stored size " + std::to_string(old.size));
   }
   CLOISTER_TRY(check_consistency(source, now, old));
   return CheckpointUpdate{std::string(*stored), false};
@@ -150,18 +151,19 @@ Result<ReleaseProof> refresh_release_proof(const ReleaseProof& proof, std::strin
                    "newer checkpoint has size " + std::to_string(newer.checkpoint.size) +
                        ", the proof's has " + std::to_string(current.checkpoint.size));
   }
-  CLOISTER_TRY(check_consistency(consistency_from_tiles(tiles), current.checkpoint,
-                                 newer.checkpoint));
+  CLOISTER_TRY(
+      check_consistency(consistency_from_tiles(tiles), current.checkpoint, newer.checkpoint));
   ReleaseProof refreshed;
   refreshed.manifest = proof.manifest;
   refreshed.log_proof.index = proof.log_proof.index;
   refreshed.log_proof.checkpoint = newer.note;
   TiledHashReader hashes(tiles, newer.checkpoint.size);
-  CLOISTER_ASSIGN_OR_RETURN(refreshed.log_proof.inclusion,
-                            inclusion_proof(hashes, refreshed.log_proof.index, newer.checkpoint.size));
-  auto included = verify_inclusion(leaf_hash(refreshed.manifest), refreshed.log_proof.index,
-                                   newer.checkpoint.size, refreshed.log_proof.inclusion,
-                                   newer.checkpoint.root);
+  CLOISTER_ASSIGN_OR_RETURN(
+      refreshed.log_proof.inclusion,
+      inclusion_proof(hashes, refreshed.log_proof.index, newer.checkpoint.size));
+  auto included =
+      verify_inclusion(leaf_hash(refreshed.manifest), refreshed.log_proof.index,
+                       newer.checkpoint.size, refreshed.log_proof.inclusion, newer.checkpoint.root);
   if (!included.ok()) {
     return failure(ErrorCode::kRejected, kReasonNotIncluded, included.error().message());
   }

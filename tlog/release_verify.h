@@ -58,7 +58,7 @@ ConsistencyProofSource consistency_from_tiles(TileReader& tiles);
 // A checkpoint that passed the policy's signature and witness checks.
 struct VerifiedCheckpoint {
   Checkpoint checkpoint;
-  std::string note;        // the signed note, verbatim
+  std::string note;         // the signed note, verbatim
   size_t cosignatures = 0;  // distinct pinned witnesses that cosigned
 };
 

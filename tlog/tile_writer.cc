@@ -43,7 +43,8 @@ Result<RightEdge> load_right_edge(TileStorage& storage, uint64_t size) {
     CLOISTER_TRY(reader.expect_end(path));
   }
   if (uint64_t width = size % kTileWidth; width > 0) {
-    CLOISTER_ASSIGN_OR_RETURN(edge.bundle, storage.read(entry_bundle_path(size / kTileWidth, width)));
+    CLOISTER_ASSIGN_OR_RETURN(edge.bundle,
+                              storage.read(entry_bundle_path(size / kTileWidth, width)));
   }
   return edge;
 }
@@ -67,7 +68,8 @@ Result<Checkpoint> append_to_tiles(TileStorage& storage, const Checkpoint& curre
     edge.levels[0].push_back(leaf_hash(entry));
     ++size;
     if (size % kTileWidth == 0) {
-      CLOISTER_TRY(storage.write(entry_bundle_path(size / kTileWidth - 1, kTileWidth), edge.bundle));
+      CLOISTER_TRY(
+          storage.write(entry_bundle_path(size / kTileWidth - 1, kTileWidth), edge.bundle));
       edge.bundle.clear();
     }
     // Every tile this leaf fills is written whole, and its hash carried up.
@@ -87,7 +89,8 @@ Result<Checkpoint> append_to_tiles(TileStorage& storage, const Checkpoint& curre
     CLOISTER_TRY(storage.write(path, concat(edge.levels[level])));
   }
   if (size % kTileWidth != 0) {
-    CLOISTER_TRY(storage.write(entry_bundle_path(size / kTileWidth, size % kTileWidth), edge.bundle));
+    CLOISTER_TRY(
+        storage.write(entry_bundle_path(size / kTileWidth, size % kTileWidth), edge.bundle));
   }
   Checkpoint next{current.origin, size, {}, {}};
   TiledHashReader written(storage, size);

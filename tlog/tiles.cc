@@ -11,9 +11,7 @@ constexpr size_t kHashSize = sizeof(Hash);
 // A full entry bundle of maximal entries.
 constexpr size_t kMaxTileFileSize = kTileWidth * (2 + kMaxEntrySize);
 
-Error not_available(std::string message) {
-  return Error(ErrorCode::kNotFound, std::move(message));
-}
+Error not_available(std::string message) { return Error(ErrorCode::kNotFound, std::move(message)); }
 
 // Reads the file for tile (or bundle) `n` of `width` entries, falling back to
 // the full tile when a partial one has been replaced.
@@ -68,7 +66,8 @@ Result<std::vector<Bytes>> parse_entry_bundle(ByteSpan bundle) {
   ByteReader reader(bundle);
   std::vector<Bytes> entries;
   while (!reader.empty()) {
-    if (entries.size() == kTileWidth) return reader.malformed("entry bundle", "more than 256 entries");
+    if (entries.size() == kTileWidth)
+      return reader.malformed("entry bundle", "more than 256 entries");
     CLOISTER_ASSIGN_OR_RETURN(uint16_t size, reader.read_u16be("entry length"));
     CLOISTER_ASSIGN_OR_RETURN(ByteSpan entry, reader.read_bytes(size, "entry"));
     entries.push_back(to_bytes(entry));

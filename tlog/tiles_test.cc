@@ -67,7 +67,7 @@ TEST(Tiles, WriterProducesExactlyTheSpecTileSet) {
   }
   EXPECT_EQ(full0, 273u);
   EXPECT_EQ(others, (std::vector<std::string>{"tile/0/273.p/112", "tile/1/000", "tile/1/001.p/17",
-                                               "tile/2/000.p/1"}));
+                                              "tile/2/000.p/1"}));
   EXPECT_EQ(storage.files().at("tile/0/273.p/112").size(), 112u * 32);
   EXPECT_TRUE(storage.files().count("tile/entries/273.p/112"));
   EXPECT_TRUE(storage.files().count("tile/entries/272"));

@@ -11,6 +11,11 @@ namespace {
 
 Error malformed(std::string message) { return Error(ErrorCode::kMalformed, std::move(message)); }
 
+std::filesystem::path state_file(const std::filesystem::path& state_dir, std::string_view origin) {
+  // Origins are URL-like; hashing them gives a safe, fixed-length file name.
+  return state_dir / (hex_encode(crypto::sha256(as_bytes(origin))) + ".checkpoint");
+}
+
 }  // namespace
 
 Result<AddCheckpointRequest> parse_add_checkpoint_request(std::string_view body) {
@@ -23,7 +28,8 @@ Result<AddCheckpointRequest> parse_add_checkpoint_request(std::string_view body)
   std::string_view head = body.substr(0, blank + 1);
   size_t end = head.find('\n');
   std::string_view old_line = head.substr(0, end);
-  if (!old_line.starts_with("old ")) return malformed("add-checkpoint request has no old size line");
+  if (!old_line.starts_with("old "))
+    return malformed("add-checkpoint request has no old size line");
   CLOISTER_ASSIGN_OR_RETURN(request.old_size, parse_decimal(old_line.substr(4), "old size"));
   CLOISTER_ASSIGN_OR_RETURN(request.consistency_proof, parse_hash_lines(head.substr(end + 1)));
   request.checkpoint = std::string(body.substr(blank + 2));
@@ -55,13 +61,9 @@ Witness::Witness(NoteSigner cosigner, std::vector<NoteVerifier> logs,
       state_dir_(std::move(state_dir)),
       clock_(clock) {}
 
-std::filesystem::path Witness::state_file(std::string_view origin) const {
-  // Origins are URL-like; hashing them gives a safe, fixed-length file name.
-  return state_dir_ / (hex_encode(crypto::sha256(as_bytes(origin))) + ".checkpoint");
-}
-
-Result<Checkpoint> Witness::read_state(std::string_view origin) const {
-  auto text = read_text_file(state_file(origin), kMaxNoteSize);
+Result<Checkpoint> read_witness_state(const std::filesystem::path& state_dir,
+                                      std::string_view origin) {
+  auto text = read_text_file(state_file(state_dir, origin), kMaxNoteSize);
   if (!text.ok() && text.error().code() == ErrorCode::kNotFound) {
     return Checkpoint{std::string(origin), 0, empty_tree_hash(), {}};
   }
@@ -74,7 +76,7 @@ Result<Checkpoint> Witness::read_state(std::string_view origin) const {
 }
 
 Result<uint64_t> Witness::latest_size(std::string_view origin) const {
-  CLOISTER_ASSIGN_OR_RETURN(Checkpoint state, read_state(origin));
+  CLOISTER_ASSIGN_OR_RETURN(Checkpoint state, read_witness_state(state_dir_, origin));
   return state.size;
 }
 
@@ -107,10 +109,11 @@ Result<std::string> Witness::add_checkpoint(std::string_view request_body) {
   std::error_code dir_error;
   std::filesystem::create_directories(state_dir_, dir_error);
   if (dir_error) {
-    return Error(ErrorCode::kIo, "cannot create " + state_dir_.string() + ": " + dir_error.message());
+    return Error(ErrorCode::kIo,
+                 "cannot create " + state_dir_.string() + ": " + dir_error.message());
   }
-  CLOISTER_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(state_dir_ / "lock"));
-  CLOISTER_ASSIGN_OR_RETURN(Checkpoint state, read_state(checkpoint.origin));
+  CLOISTER_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(state_dir_ / ".lock"));
+  CLOISTER_ASSIGN_OR_RETURN(Checkpoint state, read_witness_state(state_dir_, checkpoint.origin));
   if (request.old_size != state.size) {
     return Error(ErrorCode::kConflict, "witness last cosigned size " + std::to_string(state.size) +
                                            ", not " + std::to_string(request.old_size));
@@ -122,7 +125,7 @@ Result<std::string> Witness::add_checkpoint(std::string_view request_body) {
                                            consistent.error().message());
   }
   Checkpoint stored{checkpoint.origin, checkpoint.size, checkpoint.root, {}};
-  CLOISTER_TRY(write_file_atomically(state_file(checkpoint.origin),
+  CLOISTER_TRY(write_file_atomically(state_file(state_dir_, checkpoint.origin),
                                      as_bytes(format_checkpoint_text(stored))));
   auto now = unix_seconds(clock_.now());
   NoteSignature cosignature = cosigner_.sign(note.text, static_cast<uint64_t>(now < 0 ? 0 : now));

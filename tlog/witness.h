@@ -55,14 +55,17 @@ class Witness {
  private:
   Witness(NoteSigner cosigner, std::vector<NoteVerifier> logs, std::filesystem::path state_dir,
           const Clock& clock);
-  std::filesystem::path state_file(std::string_view origin) const;
-  Result<Checkpoint> read_state(std::string_view origin) const;
 
   NoteSigner cosigner_;
   std::vector<NoteVerifier> logs_;
   std::filesystem::path state_dir_;
   const Clock& clock_;
 };
+
+// Returns the latest checkpoint (unsigned) a witness with state in
+// `state_dir` cosigned for `origin`, or the empty tree if none.
+Result<Checkpoint> read_witness_state(const std::filesystem::path& state_dir,
+                                      std::string_view origin);
 
 // Returns the HTTP status c2sp.org/tlog-witness prescribes for an error from
 // Witness::add_checkpoint.

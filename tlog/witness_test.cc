@@ -13,7 +13,8 @@ class WitnessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_FALSE(temp_.path().empty());
-    log_key_ = std::make_unique<NoteSigner>(*NoteSigner::generate("log.example/r", KeyType::kEd25519));
+    log_key_ =
+        std::make_unique<NoteSigner>(*NoteSigner::generate("log.example/r", KeyType::kEd25519));
     log_ = std::make_unique<LogDirectory>(*LogDirectory::create(temp_.path() / "log", *log_key_));
   }
 
@@ -94,7 +95,8 @@ TEST_F(WitnessTest, RefusesToCosignAFork) {
   LogDirectory fork = *LogDirectory::create(temp_.path() / "fork", *log_key_);
   std::vector<Bytes> other = {to_bytes("x"), to_bytes("y"), to_bytes("z")};
   ASSERT_TRUE(fork.append(other, *log_key_).ok());
-  auto same_size = witness.add_checkpoint(format_add_checkpoint_request({3, {}, *fork.read_checkpoint()}));
+  auto same_size =
+      witness.add_checkpoint(format_add_checkpoint_request({3, {}, *fork.read_checkpoint()}));
   ASSERT_FALSE(same_size.ok());
   EXPECT_EQ(witness_http_status(same_size.error()), 422);
   // A larger fork with a proof computed from the fork's own tiles fails too.
@@ -103,7 +105,8 @@ TEST_F(WitnessTest, RefusesToCosignAFork) {
   auto fork_tiles = fork.tiles();
   auto proof = consistency_from_tiles(fork_tiles)(3, 4);
   ASSERT_TRUE(proof.ok());
-  auto larger = witness.add_checkpoint(format_add_checkpoint_request({3, *proof, *fork.read_checkpoint()}));
+  auto larger =
+      witness.add_checkpoint(format_add_checkpoint_request({3, *proof, *fork.read_checkpoint()}));
   ASSERT_FALSE(larger.ok());
   EXPECT_EQ(witness_http_status(larger.error()), 422);
   EXPECT_EQ(*witness.latest_size("log.example/r"), 3u);
@@ -114,18 +117,21 @@ TEST_F(WitnessTest, RejectsUnknownLogsBadSignaturesAndBadRequests) {
   append(2);
   auto stranger = *NoteSigner::generate("log.example/other", KeyType::kEd25519);
   LogDirectory other = *LogDirectory::create(temp_.path() / "other", stranger);
-  auto unknown = witness.add_checkpoint(format_add_checkpoint_request({0, {}, *other.read_checkpoint()}));
+  auto unknown =
+      witness.add_checkpoint(format_add_checkpoint_request({0, {}, *other.read_checkpoint()}));
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(witness_http_status(unknown.error()), 404);
 
   auto impostor = *NoteSigner::generate("log.example/r", KeyType::kEd25519);
   Note note = *parse_note(*log_->read_checkpoint());
   Note forged{note.text, {impostor.sign(note.text)}};
-  auto unsigned_by_log = witness.add_checkpoint(format_add_checkpoint_request({0, {}, format_note(forged)}));
+  auto unsigned_by_log =
+      witness.add_checkpoint(format_add_checkpoint_request({0, {}, format_note(forged)}));
   ASSERT_FALSE(unsigned_by_log.ok());
   EXPECT_EQ(witness_http_status(unsigned_by_log.error()), 403);
 
-  auto too_old = witness.add_checkpoint(format_add_checkpoint_request({5, {}, *log_->read_checkpoint()}));
+  auto too_old =
+      witness.add_checkpoint(format_add_checkpoint_request({5, {}, *log_->read_checkpoint()}));
   ASSERT_FALSE(too_old.ok());
   EXPECT_EQ(witness_http_status(too_old.error()), 400);
 
@@ -141,7 +147,8 @@ TEST_F(WitnessTest, RejectsUnknownLogsBadSignaturesAndBadRequests) {
 
 TEST_F(WitnessTest, RequiresACosignatureKey) {
   auto plain = *NoteSigner::generate("witness.example/plain", KeyType::kEd25519);
-  EXPECT_FALSE(Witness::create(std::move(plain), {log_key_->verifier()}, temp_.path(), clock_).ok());
+  EXPECT_FALSE(
+      Witness::create(std::move(plain), {log_key_->verifier()}, temp_.path(), clock_).ok());
 }
 
 }  // namespace
