@@ -311,8 +311,9 @@ json to_json(const ReleaseManifest& manifest) {
     tdx.push_back(std::move(item));
   }
   json settings = json::object();
-  for (const auto& [key, value] : manifest.engine_settings) {
-    std::visit([&settings, &key](const auto& v) { settings[key] = v; }, value);
+  for (const auto& setting : manifest.engine_settings) {
+    const std::string& key = setting.first;
+    std::visit([&settings, &key](const auto& v) { settings[key] = v; }, setting.second);
   }
   json engine = {{"settings", std::move(settings)}};
   if (manifest.upstream_engine) engine["upstream"] = *manifest.upstream_engine;

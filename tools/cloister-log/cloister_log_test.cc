@@ -43,8 +43,8 @@ class CloisterLogCli : public ::testing::Test {
   void SetUp() override {
     ASSERT_FALSE(temp_.path().empty());
     dir_ = temp_.path().string();
-    Outcome init = cli("init --dir " + dir_ + "/log --origin example.com/releases --key-out " + dir_ +
-                   "/log.key");
+    Outcome init = cli("init --dir " + dir_ + "/log --origin example.com/releases --key-out " +
+                       dir_ + "/log.key");
     ASSERT_EQ(init.status, 0) << init.output;
     vkey_ = trim(init.output);
     std::ofstream(dir_ + "/enclave.bin") << "enclave build";
@@ -56,15 +56,16 @@ class CloisterLogCli : public ::testing::Test {
 
   std::string make_manifest(const std::string& version) {
     std::string path = dir_ + "/manifest-" + version + ".json";
-    Outcome created = cli("manifest create --version " + version + " --source-commit " +
-                      std::string(40, 'c') + " --enclave-binary " + dir_ +
-                      "/enclave.bin --setting context=2048 --out " + path);
+    Outcome created =
+        cli("manifest create --version " + version + " --source-commit " + std::string(40, 'c') +
+            " --enclave-binary " + dir_ + "/enclave.bin --setting context=2048 --out " + path);
     EXPECT_EQ(created.status, 0) << created.output;
     return path;
   }
 
   std::string add_witness(const std::string& name) {
-    Outcome init = cli("witness init --name " + name + " --key-out " + dir_ + "/" + name.substr(name.rfind('/') + 1) + ".key");
+    Outcome init = cli("witness init --name " + name + " --key-out " + dir_ + "/" +
+                       name.substr(name.rfind('/') + 1) + ".key");
     EXPECT_EQ(init.status, 0) << init.output;
     return trim(init.output);
   }
@@ -77,11 +78,13 @@ class CloisterLogCli : public ::testing::Test {
                   "/log --old " + std::to_string(old_size) + " > " + request)
                   .status,
               0);
-    Outcome cosigned = run(std::string(CLOISTER_LOG_BINARY) + " witness cosign --key " + dir_ + "/" +
-                       name.substr(name.rfind('/') + 1) + ".key --state " + dir_ + "/" + name.substr(name.rfind('/') + 1) +
-                       "-state --log-vkey " + vkey_ + " --request " + request + " > " + signatures);
+    Outcome cosigned = run(std::string(CLOISTER_LOG_BINARY) + " witness cosign --key " + dir_ +
+                           "/" + name.substr(name.rfind('/') + 1) + ".key --state " + dir_ + "/" +
+                           name.substr(name.rfind('/') + 1) + "-state --log-vkey " + vkey_ +
+                           " --request " + request + " > " + signatures);
     ASSERT_EQ(cosigned.status, 0) << cosigned.output;
-    Outcome attached = cli("witness attach --dir " + dir_ + "/log --witness-vkey " + vkey + " " + signatures);
+    Outcome attached =
+        cli("witness attach --dir " + dir_ + "/log --witness-vkey " + vkey + " " + signatures);
     ASSERT_EQ(attached.status, 0) << attached.output;
   }
 
@@ -98,7 +101,8 @@ TEST_F(CloisterLogCli, ReleaseFlowFromAppendToClientVerification) {
   std::string w1 = add_witness("witness.example/w1");
   cosign("witness.example/w1", w1, 0);
 
-  Outcome proof = cli("prove release --dir " + dir_ + "/log --index 0 --out " + dir_ + "/release.proof");
+  Outcome proof =
+      cli("prove release --dir " + dir_ + "/log --index 0 --out " + dir_ + "/release.proof");
   ASSERT_EQ(proof.status, 0) << proof.output;
   std::string verify = "verify release --vkey " + vkey_ + " --witness-vkey " + w1 + " --proof " +
                        dir_ + "/release.proof --tiles " + dir_ + "/log --stored " + dir_ +
@@ -111,10 +115,12 @@ TEST_F(CloisterLogCli, ReleaseFlowFromAppendToClientVerification) {
   std::string second = make_manifest("0.2.0");
   ASSERT_EQ(cli("append --dir " + dir_ + "/log --key " + dir_ + "/log.key " + second).status, 0);
   cosign("witness.example/w1", w1, 1);
-  ASSERT_EQ(cli("prove release --dir " + dir_ + "/log --index 1 --out " + dir_ + "/second.proof").status, 0);
-  Outcome advanced = cli("verify release --vkey " + vkey_ + " --witness-vkey " + w1 + " --proof " + dir_ +
-                     "/second.proof --tiles " + dir_ + "/log --stored " + dir_ +
-                     "/stored.checkpoint --update");
+  ASSERT_EQ(
+      cli("prove release --dir " + dir_ + "/log --index 1 --out " + dir_ + "/second.proof").status,
+      0);
+  Outcome advanced = cli("verify release --vkey " + vkey_ + " --witness-vkey " + w1 + " --proof " +
+                         dir_ + "/second.proof --tiles " + dir_ + "/log --stored " + dir_ +
+                         "/stored.checkpoint --update");
   ASSERT_EQ(advanced.status, 0) << advanced.output;
   Outcome rollback = cli(verify);
   EXPECT_EQ(rollback.status, 1);
@@ -127,7 +133,7 @@ TEST_F(CloisterLogCli, ReleaseFlowFromAppendToClientVerification) {
   text.replace(text.find("0.2.0"), 5, "0.3.0");
   ASSERT_TRUE(write_file_atomically(dir_ + "/tampered.proof", as_bytes(text)).ok());
   Outcome tampered = cli("verify release --vkey " + vkey_ + " --witness-vkey " + w1 + " --proof " +
-                     dir_ + "/tampered.proof");
+                         dir_ + "/tampered.proof");
   EXPECT_EQ(tampered.status, 1);
   EXPECT_NE(tampered.output.find("manifest not included"), std::string::npos) << tampered.output;
 
@@ -136,11 +142,11 @@ TEST_F(CloisterLogCli, ReleaseFlowFromAppendToClientVerification) {
                 "/log --index 1 > " + dir_ + "/p.tlog-proof")
                 .status,
             0);
-  Outcome inclusion = cli("verify inclusion --vkey " + vkey_ + " --witness-vkey " + w1 + " --proof " +
-                      dir_ + "/p.tlog-proof --entry " + second);
+  Outcome inclusion = cli("verify inclusion --vkey " + vkey_ + " --witness-vkey " + w1 +
+                          " --proof " + dir_ + "/p.tlog-proof --entry " + second);
   EXPECT_EQ(inclusion.status, 0) << inclusion.output;
   Outcome wrong_entry = cli("verify inclusion --vkey " + vkey_ + " --proof " + dir_ +
-                        "/p.tlog-proof --entry " + manifest);
+                            "/p.tlog-proof --entry " + manifest);
   EXPECT_EQ(wrong_entry.status, 1) << wrong_entry.output;
 }
 
@@ -152,7 +158,7 @@ TEST_F(CloisterLogCli, TwoAppendingProcessesAtOnceNeverCorruptTheLog) {
                      std::string(CLOISTER_LOG_BINARY) + " append --dir " + dir_ + "/log --key " +
                      dir_ + "/log.key ";
   Outcome both = run("(" + loop + a + " || exit 1; done > " + dir_ + "/a.out) & (" + loop + b +
-                 " || exit 1; done > " + dir_ + "/b.out) & wait");
+                     " || exit 1; done > " + dir_ + "/b.out) & wait");
   ASSERT_EQ(both.status, 0) << both.output;
 
   std::set<uint64_t> indexes;
@@ -193,10 +199,12 @@ TEST_F(CloisterLogCli, TwoAppendingProcessesAtOnceNeverCorruptTheLog) {
 
 TEST_F(CloisterLogCli, RefusesNonCanonicalManifestsAndKeyReuse) {
   std::ofstream(dir_ + "/pretty.json") << "{ \"format\": \"cloister/release-manifest/v1\" }";
-  Outcome appended = cli("append --dir " + dir_ + "/log --key " + dir_ + "/log.key " + dir_ + "/pretty.json");
+  Outcome appended =
+      cli("append --dir " + dir_ + "/log --key " + dir_ + "/log.key " + dir_ + "/pretty.json");
   EXPECT_EQ(appended.status, 2);
   EXPECT_NE(appended.output.find("not canonical"), std::string::npos) << appended.output;
-  Outcome again = cli("init --dir " + dir_ + "/other --origin example.com/x --key-out " + dir_ + "/log.key");
+  Outcome again =
+      cli("init --dir " + dir_ + "/other --origin example.com/x --key-out " + dir_ + "/log.key");
   EXPECT_EQ(again.status, 2);
   EXPECT_NE(again.output.find("refusing to replace"), std::string::npos) << again.output;
 }

@@ -75,6 +75,13 @@ int run_checkpoint(const Program& program, const CheckpointOptions& options) {
   return kExitOk;
 }
 
+int run_vkey(const Program& program, const std::string& key) {
+  auto signer = read_key_file(key);
+  if (!signer.ok()) return program.fail(signer.error());
+  std::cout << signer->verifier().vkey() << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_log_commands(Program& program) {
@@ -109,6 +116,12 @@ void add_log_commands(Program& program) {
       ->allow_extra_args(false);
   checkpoint_cmd->add_option("--threshold", checkpoint->policy.threshold,
                              "Witness cosignatures required (default: all listed)");
+  auto key = std::make_shared<std::string>();
+  auto* vkey_cmd =
+      app.add_subcommand("vkey", "Print the verifier key of a log or witness key file");
+  vkey_cmd->add_option("--key", *key, "Private key file")->required();
+  program.on(vkey_cmd, [&program, key]() { return run_vkey(program, *key); });
+
   program.on(checkpoint_cmd,
              [&program, checkpoint]() { return run_checkpoint(program, *checkpoint); });
 }

@@ -175,6 +175,21 @@ int run_verify_release(const Program& program, const VerifyOptions& options) {
   return kExitOk;
 }
 
+int run_entry(const Program& program, const ProveOptions& prove, const VerifyOptions& verify) {
+  auto policy = verify.policy.build();
+  if (!policy.ok()) return program.fail(policy.error());
+  auto log = open_current(prove.dir);
+  if (!log.ok()) return program.fail(log.error());
+  auto checkpoint = tlog::verify_checkpoint(log->note, *policy);
+  if (!checkpoint.ok()) return report_failure(program, checkpoint.error());
+  // Building the release proof reads the entry and checks its inclusion.
+  auto tiles = log->directory.tiles();
+  auto proof = tlog::build_release_proof(tiles, log->note, prove.index);
+  if (!proof.ok()) return report_failure(program, proof.error());
+  std::cout << to_string(proof->manifest);
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_proof_commands(Program& program) {
@@ -207,6 +222,14 @@ void add_proof_commands(Program& program) {
   program.on(release, [&program, prove]() { return run_prove_release(program, *prove); });
 
   auto verify = std::make_shared<VerifyOptions>();
+  auto* entry = app.add_subcommand(
+      "entry", "Print a log entry (a manifest) after checking the checkpoint and its inclusion");
+  entry->add_option("--dir", prove->dir, "Log directory, or a mirror of one")
+      ->capture_default_str();
+  entry->add_option("--index", prove->index, "Entry index")->required();
+  verify->policy.add_to(entry);
+  program.on(entry, [&program, prove, verify]() { return run_entry(program, *prove, *verify); });
+
   auto* verify_cmd = app.add_subcommand("verify", "Verify proofs as an auditor or client would");
   verify_cmd->require_subcommand(1);
 
