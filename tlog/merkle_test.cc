@@ -3,6 +3,8 @@
 // entries themselves and sharing no code with tlog/merkle.cc.
 #include "tlog/merkle.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
@@ -28,45 +30,68 @@ uint64_t ref_k(uint64_t n) {
   return k;
 }
 
-// MTH(D[begin:end]).
-Hash ref_mth(const Entries& d, uint64_t begin, uint64_t end) {
-  uint64_t n = end - begin;
-  if (n == 0) return crypto::sha256({});
-  if (n == 1) return ref_hash(0x00, d[begin]);
-  uint64_t k = ref_k(n);
-  return ref_hash(0x01, ref_mth(d, begin, begin + k), ref_mth(d, begin + k, end));
-}
+// MTH, PATH and SUBPROOF over a list of entries. MTH results are memoized by
+// range so that large trees stay fast, which does not change the definition.
+class Rfc6962 {
+ public:
+  explicit Rfc6962(const Entries& d) : d_(d) {}
 
-// PATH(m, D[begin:end]).
+  // MTH(D[begin:end]).
+  Hash mth(uint64_t begin, uint64_t end) {
+    uint64_t n = end - begin;
+    if (n == 0) return crypto::sha256({});
+    if (n == 1) return ref_hash(0x00, d_[begin]);
+    auto key = std::make_pair(begin, end);
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    uint64_t k = ref_k(n);
+    Hash out = ref_hash(0x01, mth(begin, begin + k), mth(begin + k, end));
+    memo_[key] = out;
+    return out;
+  }
+
+  // PATH(m, D[begin:end]).
+  std::vector<Hash> path(uint64_t m, uint64_t begin, uint64_t end) {
+    uint64_t n = end - begin;
+    if (n == 1) return {};
+    uint64_t k = ref_k(n);
+    std::vector<Hash> out;
+    if (m < k) {
+      out = path(m, begin, begin + k);
+      out.push_back(mth(begin + k, end));
+    } else {
+      out = path(m - k, begin + k, end);
+      out.push_back(mth(begin, begin + k));
+    }
+    return out;
+  }
+
+  // SUBPROOF(m, D[begin:end], b).
+  std::vector<Hash> subproof(uint64_t m, uint64_t begin, uint64_t end, bool b) {
+    uint64_t n = end - begin;
+    if (m == n) return b ? std::vector<Hash>{} : std::vector<Hash>{mth(begin, end)};
+    uint64_t k = ref_k(n);
+    std::vector<Hash> out;
+    if (m <= k) {
+      out = subproof(m, begin, begin + k, b);
+      out.push_back(mth(begin + k, end));
+    } else {
+      out = subproof(m - k, begin + k, end, false);
+      out.push_back(mth(begin, begin + k));
+    }
+    return out;
+  }
+
+ private:
+  const Entries& d_;
+  std::map<std::pair<uint64_t, uint64_t>, Hash> memo_;
+};
+
+Hash ref_mth(const Entries& d, uint64_t begin, uint64_t end) { return Rfc6962(d).mth(begin, end); }
 std::vector<Hash> ref_path(const Entries& d, uint64_t m, uint64_t begin, uint64_t end) {
-  uint64_t n = end - begin;
-  if (n == 1) return {};
-  uint64_t k = ref_k(n);
-  std::vector<Hash> out;
-  if (m < k) {
-    out = ref_path(d, m, begin, begin + k);
-    out.push_back(ref_mth(d, begin + k, end));
-  } else {
-    out = ref_path(d, m - k, begin + k, end);
-    out.push_back(ref_mth(d, begin, begin + k));
-  }
-  return out;
+  return Rfc6962(d).path(m, begin, end);
 }
-
-// SUBPROOF(m, D[begin:end], b).
 std::vector<Hash> ref_subproof(const Entries& d, uint64_t m, uint64_t begin, uint64_t end, bool b) {
-  uint64_t n = end - begin;
-  if (m == n) return b ? std::vector<Hash>{} : std::vector<Hash>{ref_mth(d, begin, end)};
-  uint64_t k = ref_k(n);
-  std::vector<Hash> out;
-  if (m <= k) {
-    out = ref_subproof(d, m, begin, begin + k, b);
-    out.push_back(ref_mth(d, begin + k, end));
-  } else {
-    out = ref_subproof(d, m - k, begin + k, end, false);
-    out.push_back(ref_mth(d, begin, begin + k));
-  }
-  return out;
+  return Rfc6962(d).subproof(m, begin, end, b);
 }
 // -------------------------------------------------------------------------
 
@@ -195,21 +220,22 @@ TEST(Merkle, LargeTreesFromTilesMatchReference) {
     auto last = append_to_tiles(storage, *second, all.subspan(2 * third));
     ASSERT_TRUE(last.ok()) << last.error().message();
     ASSERT_EQ(last->size, n);
-    Hash root = ref_mth(d, 0, n);
+    Rfc6962 reference(d);
+    Hash root = reference.mth(0, n);
     EXPECT_EQ(last->root, root) << n;
 
     TiledHashReader tiles(storage, n);
     for (uint64_t m : {uint64_t{0}, uint64_t{255}, uint64_t{256}, n / 2, n - 1}) {
       auto proof = inclusion_proof(tiles, m, n);
       ASSERT_TRUE(proof.ok()) << proof.error().message();
-      EXPECT_EQ(*proof, ref_path(d, m, 0, n)) << m << "/" << n;
+      EXPECT_EQ(*proof, reference.path(m, 0, n)) << m << "/" << n;
       EXPECT_TRUE(verify_inclusion(leaf_hash(d[m]), m, n, *proof, root).ok());
     }
     for (uint64_t m : {uint64_t{1}, uint64_t{256}, uint64_t{257}, third, n - 1}) {
       auto proof = consistency_proof(tiles, m, n);
       ASSERT_TRUE(proof.ok()) << proof.error().message();
-      EXPECT_EQ(*proof, ref_subproof(d, m, 0, n, true)) << m << "->" << n;
-      EXPECT_TRUE(verify_consistency(m, n, ref_mth(d, 0, m), root, *proof).ok());
+      EXPECT_EQ(*proof, reference.subproof(m, 0, n, true)) << m << "->" << n;
+      EXPECT_TRUE(verify_consistency(m, n, reference.mth(0, m), root, *proof).ok());
     }
   }
 }
