@@ -24,6 +24,7 @@ class LogDirectory {
   // Opens the existing log at `root`. Fails with kNotFound if there is none.
   static Result<LogDirectory> open(const std::filesystem::path& root);
 
+  // Returns the log's directory.
   const std::filesystem::path& root() const { return root_; }
 
   // Returns the current signed checkpoint note.

@@ -64,6 +64,7 @@ class MemoryTree final : public NodeHashReader {
  public:
   // Appends a leaf given its leaf hash.
   void append(const Hash& leaf);
+  // Returns the number of leaves.
   uint64_t size() const { return levels_.empty() ? 0 : levels_[0].size(); }
   Result<Hash> node_hash(int level, uint64_t index) override;
 

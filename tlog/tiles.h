@@ -53,6 +53,7 @@ class TileReader {
 class DirectoryTileReader final : public TileReader {
  public:
   explicit DirectoryTileReader(std::filesystem::path root) : root_(std::move(root)) {}
+  // Reads root/path; refuses absolute paths and paths with "..".
   Result<Bytes> read(const std::string& path) override;
 
  private:
@@ -71,6 +72,7 @@ class MemoryTileStorage final : public TileStorage {
  public:
   Result<Bytes> read(const std::string& path) override;
   Status write(const std::string& path, ByteSpan data) override;
+  // Returns every stored file by path, for inspection and tampering in tests.
   std::map<std::string, Bytes>& files() { return files_; }
 
  private:
@@ -82,7 +84,10 @@ class MemoryTileStorage final : public TileStorage {
 // replaced it. Tiles are cached for the reader's lifetime.
 class TiledHashReader final : public NodeHashReader {
  public:
+  // Reads from `tiles`, which must outlive the reader.
   TiledHashReader(TileReader& tiles, uint64_t tree_size) : tiles_(tiles), tree_size_(tree_size) {}
+  // Fails with kNotFound for a subtree that is not complete in this tree, or
+  // with the tile reader's error, or kMalformed for a tile of the wrong size.
   Result<Hash> node_hash(int level, uint64_t index) override;
 
  private:
