@@ -28,10 +28,11 @@ describe('add_integrity', () => {
 
   it('refuses a page that loads a file the build did not emit', () => {
     expect(() => add_integrity('<script src="/assets/missing.js"></script>', files, '/')).toThrow(/did not emit/);
+    expect(() => add_integrity('<link rel="stylesheet" href="/x.css">', files, '/')).toThrow(/did not emit/);
   });
 
-  it('leaves tags that load nothing from the app alone', () => {
-    const html = '<link rel="icon" href="data:,">';
+  it('leaves tags that load no code alone', () => {
+    const html = '<link rel="icon" href="data:,"><link rel="icon" href="/favicon.svg">';
     expect(add_integrity(html, files, '/').html).toBe(html);
   });
 });

@@ -46,7 +46,7 @@ export function app_listing(root: string): string {
 const kTagPattern = /<(script|link)\b([^>]*)>/g;
 const kUrlAttribute = /\b(src|href)="([^"]+)"/;
 
-// Adds integrity attributes to the tags of `html` that load emitted files,
+// Adds integrity attributes to the scripts and stylesheets `html` loads,
 // and returns the new html and the set of files it now loads with SRI.
 export function add_integrity(
   html: string,
@@ -55,8 +55,9 @@ export function add_integrity(
 ): { html: string; covered: Set<string> } {
   const covered = new Set<string>();
   const rewritten = html.replace(kTagPattern, (tag, name: string, attributes: string) => {
+    const loads_code = name === 'script' || /\brel="(stylesheet|modulepreload)"/.test(attributes);
     const url = kUrlAttribute.exec(attributes)?.[2];
-    if (url === undefined || !url.startsWith(base)) return tag;
+    if (!loads_code || url === undefined || !url.startsWith(base)) return tag;
     const file = url.slice(base.length);
     const data = files.get(file);
     if (data === undefined) throw new Error(`index.html loads ${url}, which the build did not emit`);
