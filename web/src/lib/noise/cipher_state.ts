@@ -33,6 +33,14 @@ export class CipherState {
     return nonce_bytes(this.n);
   }
 
+  // Rekey(): the key becomes the first 32 bytes of ENCRYPT(k, 2^64-1, "", zeros(32)).
+  async rekey(): Promise<void> {
+    if (this.key === null) throw new CloisterError('invalid_argument', 'rekey without a key');
+    const sealed = await this.key.seal(nonce_bytes(kMaxNonce), new Uint8Array(0), new Uint8Array(32));
+    this.key = await AeadKey.create(sealed.subarray(0, 32));
+    sealed.fill(0);
+  }
+
   // Encrypts with associated data `ad`, or returns the plaintext if no key is set.
   async encrypt_with_ad(ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
     if (this.key === null) return plaintext.slice();

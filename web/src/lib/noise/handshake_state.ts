@@ -74,6 +74,12 @@ export class HandshakeState {
     return this.transport;
   }
 
+  // The peer's static public key, once a message carrying it has been read.
+  result_remote_static(): Uint8Array {
+    if (this.rs === null) throw new CloisterError('invalid_argument', 'the peer static key is not known yet');
+    return this.rs.slice();
+  }
+
   private async dh(token: 'ee' | 'es' | 'se'): Promise<Uint8Array> {
     const local_e = token === 'ee' || (token === 'es') === (this.role === 'initiator');
     const remote_e = token === 'ee' || (token === 'se') === (this.role === 'initiator');
