@@ -12,15 +12,22 @@ TransportState::TransportState(std::optional<CipherState> send, std::optional<Ci
       handshake_hash_(std::move(handshake_hash)),
       remote_static_(remote_static) {}
 
-Error TransportState::fail(Error error) {
-  failed_ = true;
-  send_.reset();
+Error TransportState::fail_read(Error error) {
+  read_failed_ = true;
   receive_.reset();
   return error;
 }
 
+Error TransportState::fail_write(Error error) {
+  write_failed_ = true;
+  send_.reset();
+  return error;
+}
+
 Result<Bytes> TransportState::write_message(ByteSpan payload) {
-  if (failed_) return Error(ErrorCode::kFailedPrecondition, "Noise transport has failed");
+  if (write_failed_) {
+    return Error(ErrorCode::kFailedPrecondition, "Noise transport can no longer send");
+  }
   if (!send_) {
     return Error(ErrorCode::kFailedPrecondition, "a one-way responder cannot send");
   }
@@ -31,26 +38,28 @@ Result<Bytes> TransportState::write_message(ByteSpan payload) {
                                                   std::to_string(kMaxMessageSize - kTagSize));
   }
   auto sealed = send_->encrypt_with_ad({}, payload);
-  if (!sealed.ok()) return fail(std::move(sealed).error());
+  if (!sealed.ok()) return fail_write(std::move(sealed).error());
   return sealed;
 }
 
 Result<Bytes> TransportState::read_message(ByteSpan message) {
-  if (failed_) return Error(ErrorCode::kFailedPrecondition, "Noise transport has failed");
+  if (read_failed_) {
+    return Error(ErrorCode::kFailedPrecondition, "Noise transport can no longer receive");
+  }
   if (!receive_) {
     return Error(ErrorCode::kFailedPrecondition, "a one-way initiator cannot receive");
   }
   if (message.size() > kMaxMessageSize) {
-    return fail(Error(ErrorCode::kMalformed, "transport message of " +
-                                                 std::to_string(message.size()) +
-                                                 " bytes exceeds the Noise limit of 65535"));
+    return fail_read(Error(ErrorCode::kMalformed, "transport message of " +
+                                                      std::to_string(message.size()) +
+                                                      " bytes exceeds the Noise limit of 65535"));
   }
   if (message.size() < kTagSize) {
-    return fail(Error(ErrorCode::kMalformed, "transport message is shorter than its tag"));
+    return fail_read(Error(ErrorCode::kMalformed, "transport message is shorter than its tag"));
   }
   auto opened = receive_->decrypt_with_ad({}, message);
   if (!opened.ok()) {
-    return fail(std::move(opened).error().with_context("Noise transport message"));
+    return fail_read(std::move(opened).error().with_context("Noise transport message"));
   }
   return opened;
 }

@@ -1,6 +1,7 @@
 // The transport phase of a Noise session: one CipherState per direction.
-// Any failure (a tag that does not verify, an exhausted nonce) ends the
-// state for good, so a session never continues after tampering.
+// A failure ends its direction for good: after a tag that does not verify,
+// nothing more is read (the owner may still write one last message to say
+// why); after an exhausted nonce, nothing more is written.
 #pragma once
 
 #include <optional>
@@ -30,18 +31,21 @@ class TransportState {
   uint64_t send_nonce() const;
   uint64_t receive_nonce() const;
 
-  bool failed() const { return failed_; }
+  // Returns true once either direction has failed.
+  bool failed() const { return read_failed_ || write_failed_; }
   ByteSpan handshake_hash() const { return handshake_hash_; }
   const std::optional<crypto::X25519PublicKey>& remote_static() const { return remote_static_; }
 
  private:
-  Error fail(Error error);
+  Error fail_read(Error error);
+  Error fail_write(Error error);
 
   std::optional<CipherState> send_;
   std::optional<CipherState> receive_;
   Bytes handshake_hash_;
   std::optional<crypto::X25519PublicKey> remote_static_;
-  bool failed_ = false;
+  bool read_failed_ = false;
+  bool write_failed_ = false;
 };
 
 }  // namespace cloister::noise
