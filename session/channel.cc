@@ -71,9 +71,13 @@ Result<Messages> Channel::send_stream_error(StreamId stream_id, uint16_t code,
 }
 
 Result<Messages> Channel::send_ping() {
-  if (closed_) return Error(ErrorCode::kFailedPrecondition, "the session is closed");
   PingPayload payload{};
   crypto::fill_random(payload);
+  return send_ping(payload);
+}
+
+Result<Messages> Channel::send_ping(const PingPayload& payload) {
+  if (closed_) return Error(ErrorCode::kFailedPrecondition, "the session is closed");
   return seal(one(multiplexer_.ping(payload)));
 }
 

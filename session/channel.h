@@ -66,6 +66,8 @@ class Channel {
 
   // Either side: a ping with a random payload; the peer's pong surfaces as an event.
   Result<Messages> send_ping();
+  // The same with a chosen payload (reproducible transcripts).
+  Result<Messages> send_ping(const PingPayload& payload);
 
   // Ends the session: returns the session error message to send (code 0 for
   // a normal close) and closes the channel.
