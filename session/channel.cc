@@ -13,6 +13,7 @@ Channel::Channel(noise::TransportState transport, Side side, SessionInfo info, L
 Result<Bytes> Channel::seal_frame(const Frame& frame) {
   CLOISTER_ASSIGN_OR_RETURN(Bytes plaintext, encode_frame(frame));
   auto sealed = transport_.write_message(plaintext);
+  crypto::secure_wipe(plaintext);  // content stays only where the application keeps it
   if (!sealed.ok()) return fail(std::move(sealed).error(), false);
   // Both sides rekey each direction after every rekey_interval messages.
   if (transport_.send_nonce() % limits_.rekey_interval == 0) transport_.rekey_send();
@@ -24,9 +25,11 @@ Result<Messages> Channel::seal(Result<std::vector<Frame>> frames) {
   if (!frames.ok()) return std::move(frames).error();
   Messages messages;
   messages.reserve(frames->size());
-  for (const Frame& frame : *frames) {
-    CLOISTER_ASSIGN_OR_RETURN(Bytes message, seal_frame(frame));
-    messages.push_back(std::move(message));
+  for (Frame& frame : *frames) {
+    auto message = seal_frame(frame);
+    crypto::secure_wipe(frame.payload);
+    if (!message.ok()) return std::move(message).error();
+    messages.push_back(std::move(message).value());
   }
   return messages;
 }
@@ -111,6 +114,7 @@ Result<Received> Channel::receive(ByteSpan message) {
   if (!plaintext.ok()) return fail(std::move(plaintext).error(), true);
   if (transport_.receive_nonce() % limits_.rekey_interval == 0) transport_.rekey_receive();
   auto frame = decode_frame(*plaintext);
+  crypto::secure_wipe(*plaintext);
   if (!frame.ok()) return fail(std::move(frame).error(), true);
   auto inbound = multiplexer_.on_frame(*frame);
   if (!inbound.ok()) {

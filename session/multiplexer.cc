@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "crypto/secret_bytes.h"
+
 namespace cloister::session {
 namespace {
 
@@ -198,7 +200,10 @@ Status Multiplexer::append_chunk(Stream& stream, const Frame& frame) {
 void Multiplexer::close_stream(StreamId stream_id) {
   auto it = streams_.find(stream_id);
   if (it == streams_.end()) return;
-  if (it->second.partial) buffered_bytes_ -= it->second.partial->data.size();
+  if (it->second.partial) {
+    buffered_bytes_ -= it->second.partial->data.size();
+    crypto::secure_wipe(it->second.partial->data);  // a dropped partial message is content
+  }
   streams_.erase(it);
 }
 

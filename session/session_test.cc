@@ -387,8 +387,13 @@ class MaliciousClientTest : public SessionTest {
     ASSERT_TRUE(raw_.handshake().ok());
   }
 
-  std::optional<EnclaveThread> enclave_thread_;
+  void TearDown() override {
+    if (enclave_thread_) enclave_thread_->join();
+  }
+
+  // Declared before the thread, so that it outlives the thread that writes it.
   std::optional<Error> enclave_error_;
+  std::optional<EnclaveThread> enclave_thread_;
   RawClient raw_{pipe_.client_end()};
 };
 
