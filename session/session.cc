@@ -12,8 +12,8 @@ void abandon(MessageTransport& transport, Handshake& handshake) {
 
 }  // namespace
 
-Session::Session(MessageTransport& transport, Channel channel)
-    : transport_(transport), channel_(std::move(channel)) {}
+Session::Session(MessageTransport& transport, Channel channel, const Clock& clock)
+    : transport_(transport), clock_(&clock), channel_(std::move(channel)) {}
 
 Session::~Session() { close(); }
 
@@ -36,7 +36,7 @@ Result<std::unique_ptr<Session>> Session::connect(MessageTransport& transport,
     transport.close();
     return std::move(established).error();
   }
-  return std::unique_ptr<Session>(new Session(transport, std::move(established->channel)));
+  return std::unique_ptr<Session>(new Session(transport, std::move(established->channel), clock));
 }
 
 Result<std::unique_ptr<Session>> Session::accept(MessageTransport& transport,
@@ -60,7 +60,7 @@ Result<std::unique_ptr<Session>> Session::accept(MessageTransport& transport,
     abandon(transport, responder);
     return std::move(channel).error();
   }
-  return std::unique_ptr<Session>(new Session(transport, std::move(channel).value()));
+  return std::unique_ptr<Session>(new Session(transport, std::move(channel).value(), clock));
 }
 
 void Session::end(std::optional<Bytes> farewell) {
@@ -140,6 +140,7 @@ Result<Event> Session::receive(TimePoint deadline) {
       std::lock_guard lock(mutex_);
       if (channel_.closed()) return Error(ErrorCode::kFailedPrecondition, "the session is closed");
     }
+
     // Wait without the lock, so that other threads can send meanwhile.
     auto message = transport_.receive(deadline);
     std::lock_guard lock(mutex_);
@@ -157,6 +158,10 @@ Result<Event> Session::receive(TimePoint deadline) {
     }
     CLOISTER_TRY(send_all(std::move(received->replies)));
     if (received->event) return std::move(*received->event);
+    // A peer that keeps sending pings must not keep the caller past its deadline.
+    if (clock_->now() >= deadline) {
+      return Error(ErrorCode::kDeadlineExceeded, "no event arrived before the deadline");
+    }
   }
 }
 

@@ -45,8 +45,8 @@ class Session {
   Status ping();
 
   // Returns the next event, answering pings and cancels by itself. Fails
-  // with kDeadlineExceeded if nothing arrived by `deadline` (the session
-  // stays usable); any other error has ended the session.
+  // with kDeadlineExceeded if no event arrived by `deadline` on the session's
+  // clock (the session stays usable); any other error has ended the session.
   Result<Event> receive(TimePoint deadline);
 
   // Ends the session with `code` (0: normal close) and closes the transport.
@@ -54,12 +54,13 @@ class Session {
   bool closed() const;
 
  private:
-  Session(MessageTransport& transport, Channel channel);
+  Session(MessageTransport& transport, Channel channel, const Clock& clock);
   Status send_all(Result<Messages> messages);
   Error peer_reason_or(Error error);
   void end(std::optional<Bytes> farewell);
 
   MessageTransport& transport_;
+  const Clock* clock_;
   mutable std::mutex mutex_;  // guards channel_ and the order of sends
   Channel channel_;
 };

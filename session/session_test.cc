@@ -357,11 +357,16 @@ class RawClient {
   }
   Status send_frame(const Frame& frame) { return send_plaintext(*encode_frame(frame)); }
 
-  // Returns what the enclave said when it ended the session.
-  Result<ErrorPayload> farewell() {
+  // Returns the next frame from the enclave.
+  Result<Frame> next_frame() {
     CLOISTER_ASSIGN_OR_RETURN(Bytes message, transport_.receive(soon()));
     CLOISTER_ASSIGN_OR_RETURN(Bytes plaintext, noise_->read_message(message));
-    CLOISTER_ASSIGN_OR_RETURN(Frame frame, decode_frame(plaintext));
+    return decode_frame(plaintext);
+  }
+
+  // Returns what the enclave said when it ended the session.
+  Result<ErrorPayload> farewell() {
+    CLOISTER_ASSIGN_OR_RETURN(Frame frame, next_frame());
     return decode_error_payload(frame.payload);
   }
 
@@ -419,6 +424,38 @@ TEST_F(MaliciousClientTest, OversizedMessageEndsTheSession) {
   auto farewell = raw_.farewell();
   ASSERT_TRUE(farewell.ok());
   EXPECT_EQ(farewell->code, static_cast<uint16_t>(WireError::kTooLarge));
+}
+
+// Pings are answered, but a stream of them cannot hold the enclave's receive
+// past its deadline.
+TEST(SessionPings, PingFloodDoesNotOutlastTheDeadline) {
+  FixedClock clock(from_unix_seconds(1'700'000'000));
+  MemoryPipe pipe(clock);
+  Enclave enclave;
+  std::optional<Error> error;
+  size_t pongs = 0;
+  std::thread server([&]() {
+    auto session = Session::accept(pipe.server_end(), enclave.config(), clock);
+    if (!session.ok()) return;
+    auto event = (*session)->receive(clock.now() + 1s);
+    if (!event.ok()) error = event.error();
+  });
+  RawClient raw(pipe.client_end());
+  EXPECT_TRUE(raw.handshake().ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(raw.send_frame({FrameType::kPing, true, 0, 0, Bytes(8, uint8_t(i))}).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto pong = raw.next_frame();
+    EXPECT_TRUE(pong.ok() && pong->type == FrameType::kPong);
+    pongs += pong.ok() ? 1 : 0;
+  }
+  clock.advance(2s);  // the flood continues past the deadline
+  EXPECT_TRUE(raw.send_frame({FrameType::kPing, true, 0, 0, Bytes(8, 9)}).ok());
+  server.join();
+  EXPECT_EQ(pongs, 3u);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::kDeadlineExceeded);
 }
 
 TEST_F(MaliciousClientTest, MalformedFrameEndsTheSession) {
