@@ -31,7 +31,7 @@ std::string_view platform_name(Platform platform);
 // The formats of the transparency-log proof slot; tlog/ defines the bytes.
 enum class TlogProofFormat : uint8_t {
   kNone = 0,
-  kTlogV1 = 1,
+  kTlogV1 = 1,  // tlog's release proof, version 1 (tlog/release_proof.h, magic "CLRP")
 };
 
 struct TlogProof {
