@@ -66,6 +66,61 @@ describe('web app in headless Chromium', () => {
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('keeps conversations in folders, sealed, across a reload, and sends nothing to an unverified enclave', async () => {
+    const { page } = browser;
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    await page.goto(server.origin + '/');
+    await page.getByTestId('unlock-passkey').click();
+    await page.getByTestId('new-conversation').click({ timeout: 20_000 });
+    await page.getByTestId('title').fill('Groceries');
+    await page.getByTestId('title').press('Enter');
+    await page.getByTestId('folder-input').fill('Home');
+    await page.getByTestId('folder-input').press('Enter');
+    await page.getByText('System prompt').click();
+    await page.getByTestId('system-prompt').fill('Answer in French.');
+    await page.getByTestId('system-prompt').blur();
+    await page.getByTestId('composer').fill('Remind me to buy oat milk');
+    await page.getByTestId('composer').press('Enter');
+    await expect.poll(() => page.getByTestId('chat-status').textContent()).toMatch(/^Not sent: this build pins no transparency log/);
+    expect(sockets).toEqual([]);
+    await page.screenshot({ path: kShots + 'chat.png' });
+
+    // Only ciphertext is stored: the message is nowhere in the stored bytes.
+    const account = await page.getByTestId('account-id').textContent();
+    const stored = await page.evaluate(async (id) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(`cloister-history/${id}`);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const blobs = await new Promise<{ sealed: Uint8Array }[]>((resolve) => {
+        const request = db.transaction('blobs').objectStore('blobs').getAll();
+        request.onsuccess = () => resolve(request.result as { sealed: Uint8Array }[]);
+      });
+      return blobs.map((b) => Array.from(b.sealed));
+    }, account);
+    expect(stored.length).toBe(1);
+    const bytes = Buffer.from(stored[0]!);
+    for (const secret of ['oat milk', 'Groceries', 'Home', 'French']) expect(bytes.includes(secret)).toBe(false);
+
+    await page.reload();
+    await page.getByTestId('unlock-passkey').click();
+    await expect.poll(() => page.getByTestId('folder').allTextContents(), { timeout: 20_000 }).toEqual(['Home']);
+    expect(await page.getByTestId('conversation').allTextContents()).toEqual(['Groceries']);
+    expect(await page.getByTestId('messages').textContent()).toContain('Remind me to buy oat milk');
+    expect(await page.getByTestId('system-prompt').inputValue()).toBe('Answer in French.');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: kShots + 'chat-phone.png', fullPage: true });
+    await page.setViewportSize({ width: 1100, height: 800 });
+
+    await page.getByTestId('delete').click();
+    await page.getByTestId('delete').click();
+    await expect.poll(() => page.getByTestId('conversation').count()).toBe(0);
+    expect(browser.problems).toEqual([]);
+  });
+
   it('refuses a recovery code with a typo before looking anything up', async () => {
     const { page } = browser;
     await page.goto(server.origin + '/');
