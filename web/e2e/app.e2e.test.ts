@@ -121,6 +121,40 @@ describe('web app in headless Chromium', () => {
     expect(browser.problems).toEqual([]);
   });
 
+  it('adds a second passkey and a passphrase, and unlocks with the passphrase', async () => {
+    const { page } = browser;
+    await page.goto(server.origin + '/');
+    await page.getByTestId('unlock-passkey').click();
+    const account = await page.getByTestId('account-id').textContent({ timeout: 20_000 });
+    await page.getByText('Unlock methods').click();
+    await expect.poll(() => page.getByTestId('unlock-methods').textContent()).toBe('1 passkey, 1 recovery');
+    await page.getByTestId('add-passkey').click();
+    await expect.poll(() => page.getByTestId('unlock-methods').textContent(), { timeout: 20_000 }).toBe('2 passkey, 1 recovery');
+    await page.getByTestId('new-passphrase').fill('correct horse battery staple');
+    await page.getByTestId('set-passphrase').click();
+    await expect.poll(() => page.getByTestId('unlock-methods').textContent(), { timeout: 30_000 }).toBe('2 passkey, 1 passphrase, 1 recovery');
+
+    await page.reload();
+    await page.getByText('Passphrase').click();
+    await page.getByLabel('Account id').fill(account!);
+    await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery staple');
+    await page.getByLabel('Passphrase', { exact: true }).press('Enter');
+    expect(await page.getByTestId('account-id').textContent({ timeout: 30_000 })).toBe(account);
+  });
+
+  it('explains a missing PRF extension instead of creating an account', async () => {
+    const other = await launch_chromium();
+    try {
+      await add_prf_authenticator(other, false);
+      await other.page.goto(server.origin + '/');
+      await other.page.getByTestId('create-passkey').click();
+      await expect.poll(() => other.page.getByTestId('status').textContent(), { timeout: 20_000 }).toMatch(/cannot derive a secret from a passkey \(the WebAuthn PRF extension\)/);
+      expect(await other.page.getByTestId('account-id').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses a recovery code with a typo before looking anything up', async () => {
     const { page } = browser;
     await page.goto(server.origin + '/');

@@ -55,8 +55,8 @@ export async function launch_chromium(): Promise<Browser> {
 }
 
 // Adds a CTAP2 platform authenticator with resident keys, user verification
-// and PRF (hmac-secret) to `page`; returns its id.
-export async function add_prf_authenticator(browser: Browser): Promise<string> {
+// and (unless `has_prf` is false) PRF through hmac-secret; returns its id.
+export async function add_prf_authenticator(browser: Browser, has_prf = true): Promise<string> {
   const session = await browser.context.newCDPSession(browser.page);
   await session.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await session.send('WebAuthn.addVirtualAuthenticator', {
@@ -68,7 +68,7 @@ export async function add_prf_authenticator(browser: Browser): Promise<string> {
       hasUserVerification: true,
       isUserVerified: true,
       automaticPresenceSimulation: true,
-      hasPrf: true,
+      hasPrf: has_prf,
     },
   });
   return authenticatorId;

@@ -6,6 +6,7 @@ import { History } from './chat/history';
 import { IndexedDbBlobStore } from './chat/history_store';
 import { enclave_connector } from './connect';
 import { ChatView } from './ui/chat_view';
+import { security_menu } from './ui/security_menu';
 import { render_recovery_code, render_welcome } from './ui/welcome';
 
 async function start(): Promise<void> {
@@ -19,10 +20,17 @@ async function start(): Promise<void> {
     });
   const open_chat = async (account: UnlockedAccount): Promise<void> => {
     const history = new History(account.keys, await IndexedDbBlobStore.open(account.id));
-    const view = new ChatView(root, history, enclave_connector(), account.id, () => {
-      lock(account);
-      show_welcome();
-    });
+    const view = new ChatView(
+      root,
+      history,
+      enclave_connector(),
+      account.id,
+      () => {
+        lock(account);
+        show_welcome();
+      },
+      security_menu(store, account),
+    );
     await view.start();
   };
   show_welcome();

@@ -41,7 +41,10 @@ function mutations(seed_input: Uint8Array, count: number, seed: number): Uint8Ar
     const bytes = seed_input.slice();
     const kind = next() % 4;
     if (kind === 0) {
-      for (let j = 0; j < 1 + (next() % 4); j++) bytes[next() % Math.max(bytes.length, 1)] ^= 1 << next() % 8;
+      for (let j = 0; j < 1 + (next() % 4); j++) {
+        const at = next() % Math.max(bytes.length, 1);
+        bytes[at] = (bytes[at] ?? 0) ^ (1 << next() % 8);
+      }
       out.push(bytes);
     } else if (kind === 1) {
       out.push(bytes.subarray(0, next() % (bytes.length + 1)));

@@ -33,6 +33,7 @@ export class ChatView {
     private readonly connect: BackendConnector,
     private readonly account_id: string,
     private readonly on_lock: () => void,
+    private readonly security: HTMLElement | null = null,
   ) {}
 
   async start(): Promise<void> {
@@ -45,7 +46,7 @@ export class ChatView {
       h('strong', {}, 'Cloister'),
       h('span', { class: 'account', title: 'Account id' }, h('code', { 'data-testid': 'account-id' }, this.account_id)),
       lock);
-    replace_children(this.root, h('div', { class: 'chat' }, header, h('div', { class: 'columns' }, this.nav_slot, this.main_slot, this.panel_slot)));
+    replace_children(this.root, h('div', { class: 'chat' }, header, h('div', { class: 'columns' }, this.nav_slot, this.main_slot, h('div', { class: 'side' }, this.panel_slot, this.security))));
     this.render();
   }
 
