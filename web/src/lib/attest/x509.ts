@@ -17,6 +17,7 @@ export const kOidSha384 = '2.16.840.1.101.3.4.2.2';
 export const kOidEcPublicKey = '1.2.840.10045.2.1';
 export const kOidP384 = '1.3.132.0.34';
 const kOidCommonName = '2.5.4.3';
+const kOidOrganization = '2.5.4.10';
 
 export interface ParsedCertificate {
   der: Uint8Array;
@@ -24,6 +25,7 @@ export interface ParsedCertificate {
   subject: Uint8Array; // DER of the subject Name
   issuer: Uint8Array; // DER of the issuer Name
   subject_cn: string;
+  subject_organization: string;
   not_before: Date;
   not_after: Date;
   spki: Uint8Array; // DER of SubjectPublicKeyInfo
@@ -35,10 +37,10 @@ export interface ParsedCertificate {
   extensions: Map<string, Uint8Array>; // OID -> extnValue contents
 }
 
-function common_name(name: Name): string {
+function name_attribute(name: Name, oid: string): string {
   for (const rdn of name) {
     for (const attribute of rdn) {
-      if (attribute.type === kOidCommonName) return attribute.value.toString();
+      if (attribute.type === oid) return attribute.value.toString();
     }
   }
   return '';
@@ -67,7 +69,8 @@ export function parse_certificate(der: Uint8Array): ParsedCertificate {
     tbs: new Uint8Array(cert.tbsCertificateRaw),
     subject: new Uint8Array(AsnConvert.serialize(tbs.subject)),
     issuer: new Uint8Array(AsnConvert.serialize(tbs.issuer)),
-    subject_cn: common_name(tbs.subject),
+    subject_cn: name_attribute(tbs.subject, kOidCommonName),
+    subject_organization: name_attribute(tbs.subject, kOidOrganization),
     not_before: tbs.validity.notBefore.getTime(),
     not_after: tbs.validity.notAfter.getTime(),
     spki: new Uint8Array(AsnConvert.serialize(spki)),

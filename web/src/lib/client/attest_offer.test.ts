@@ -11,7 +11,7 @@ import { parse_report } from '../attest/snp/report';
 import { NoteVerifier } from '../tlog/note';
 import { fixture_bytes, fixture_text, fixture_tiles, fixture_vkeys } from '../tlog/fixture.test_support';
 import { parse_release_proof } from '../tlog/release_proof';
-import type { EvidenceBundle } from '../session/evidence_bundle';
+import { type EvidenceBundle, expected_report_data } from '../session/evidence_bundle';
 import type { EnclaveOffer } from '../session/initiator';
 import { type ClientTrust, attest_offer } from './attest_offer';
 
@@ -81,6 +81,24 @@ describe('attesting an enclave offer', () => {
   it('refuses SIMULATED evidence outside a development build, and other platforms', async () => {
     await expect(attest_offer(offer({ platform: 'simulated-sev-snp' }), await trust())).rejects.toThrow(/^SIMULATED evidence not allowed/);
     await expect(attest_offer(offer({ platform: 'tdx' }), await trust())).rejects.toThrow(/^unsupported evidence/);
+  });
+
+  it('accepts SIMULATED evidence only in a development build, and says so', async () => {
+    const dir = new URL('../../../fixtures/simulated/', import.meta.url).pathname;
+    const manifest = parse_release_proof(fixture_bytes('release-b.proof')).manifest;
+    const bound = await expected_report_data(new Uint8Array(32).fill(0x11), new Uint8Array(32).fill(0x22), manifest, null);
+    const simulated = offer(
+      { platform: 'simulated-sev-snp', report: new Uint8Array(readFileSync(dir + 'report.bin')), collateral: new Uint8Array(readFileSync(dir + 'chain.pem')) },
+      bound,
+    );
+    const development = { ...(await trust()), allow_simulated: true, at: new Date('2027-01-01T00:00:00Z') };
+    const summary = await attest_offer(simulated, development);
+    expect(summary.simulated).toBe(true);
+    expect(summary.platform).toBe('SIMULATED SEV-SNP (development)');
+    await expect(attest_offer(simulated, { ...development, allow_simulated: false })).rejects.toThrow(/^SIMULATED evidence not allowed/);
+    await expect(attest_offer({ ...simulated, bundle: { ...simulated.bundle, platform: 'sev-snp' } }, development)).rejects.toThrow(
+      /^SIMULATED evidence not allowed/,
+    );
   });
 
   it('refuses a tampered report', async () => {

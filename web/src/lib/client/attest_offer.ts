@@ -65,7 +65,8 @@ export async function attest_offer(offer: EnclaveOffer, trust: ClientTrust): Pro
   if (bundle.platform === 'simulated-sev-snp' && !trust.allow_simulated) {
     throw refuse('SIMULATED evidence not allowed', 'the enclave offers development evidence, and this is not a development build');
   }
-  if (bundle.platform !== 'sev-snp') {
+  const simulated = bundle.platform === 'simulated-sev-snp';
+  if (bundle.platform !== 'sev-snp' && !simulated) {
     throw refuse('unsupported evidence', `the web app verifies SEV-SNP evidence; the enclave offers ${bundle.platform}`);
   }
   if (bundle.tlog_proof_format !== 1) throw refuse('manifest not included', 'the enclave offers no transparency-log proof');
@@ -88,7 +89,8 @@ export async function attest_offer(offer: EnclaveOffer, trust: ClientTrust): Pro
   const min = manifest.min_snp_tcb;
   const policy: SnpPolicy = {
     ...kDefaultSnpPolicy,
-    accepted_measurements: manifest.snp_measurements,
+    allow_simulated: simulated,
+    accepted_measurements: simulated ? manifest.simulated_measurements : manifest.snp_measurements,
     expected_report_data: offer.expected_report_data,
     minimum_tcb: min === null ? null : { fmc: min.fmc ?? 0, bootloader: min.bootloader, tee: min.tee, snp: min.snp, microcode: min.microcode },
   };
@@ -103,8 +105,11 @@ export async function attest_offer(offer: EnclaveOffer, trust: ClientTrust): Pro
     const first = verdict.failures[0];
     throw refuse(first?.reason ?? 'malformed evidence', first?.detail ?? 'the evidence did not verify');
   }
+  if (verdict.simulated !== simulated) {
+    throw refuse('unsupported evidence', `the bundle says ${bundle.platform} but its chain ends in a pinned AMD root`);
+  }
   return {
-    platform: 'AMD SEV-SNP',
+    platform: simulated ? 'SIMULATED SEV-SNP (development)' : 'AMD SEV-SNP',
     simulated: verdict.simulated,
     product: chain.product,
     measurement: hex_encode(report.measurement),

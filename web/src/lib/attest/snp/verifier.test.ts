@@ -117,3 +117,36 @@ describe('SEV-SNP evidence (real reports)', () => {
     expect(() => parse_report(no_bit17)).toThrow(/bit 17 is reserved/);
   });
 });
+
+describe('SIMULATED SEV-SNP evidence (web/fixtures/simulated)', () => {
+  const dir = new URL('../../../../fixtures/simulated/', import.meta.url).pathname;
+  const simulated = () => ({
+    report: new Uint8Array(readFileSync(dir + 'report.bin')),
+    certificates: parse_pem_certificates(readFileSync(dir + 'chain.pem', 'utf8')),
+  });
+
+  it('is refused by default, naming SIMULATED', async () => {
+    const { verdict } = await verify_snp_evidence(simulated(), kDefaultSnpPolicy, kAt2027);
+    expect(verdict.simulated).toBe(true);
+    expect(verdict.failures.map((f) => f.reason)).toEqual([Reason.SimulatedNotAllowed]);
+  });
+
+  it('verifies completely under a development policy, and says SIMULATED', async () => {
+    const { verdict, chain } = await verify_snp_evidence(simulated(), { ...kDefaultSnpPolicy, allow_simulated: true }, kAt2027);
+    expect(verdict.describe_failures()).toBe('');
+    expect(verdict.simulated).toBe(true);
+    expect(chain!.endorsement.product_name).toBe('Milan-SIMULATED');
+    expect(verdict.passed.some((p) => p.includes('SIMULATED stand-in root'))).toBe(true);
+    expect(verdict.passed.some((p) => p.startsWith('chip id'))).toBe(true);
+  });
+
+  it('still checks the stand-in signature', async () => {
+    const evidence = simulated();
+    evidence.report[0x90]! ^= 1;
+    const { verdict } = await verify_snp_evidence(evidence, { ...kDefaultSnpPolicy, allow_simulated: true }, kAt2027);
+    expect(verdict.failures.map((f) => f.reason)).toEqual([Reason.SignatureInvalid]);
+  });
+});
+
+// The simulated fixture's certificates are valid from 2026 on.
+const kAt2027 = new Date('2027-01-01T00:00:00Z');
