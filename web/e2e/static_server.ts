@@ -23,22 +23,27 @@ const kTypes: Record<string, string> = {
 
 export interface StaticServer {
   origin: string; // http://localhost:<port>
+  server: Server; // for attaching a WebSocket endpoint
   requests: string[];
   close(): Promise<void>;
 }
 
-// Serves `root` on 127.0.0.1 at an ephemeral port.
-export async function serve_directory(root: string): Promise<StaticServer> {
+// Serves `root` on 127.0.0.1 at an ephemeral port; `mounts` maps URL
+// prefixes (e.g. "/log/") to other directories.
+export async function serve_directory(root: string, mounts: Record<string, string> = {}): Promise<StaticServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     requests.push(path);
-    const relative = normalize(path === '/' ? '/index.html' : path).replace(/^[/\\]+/, '');
+    const mount = Object.keys(mounts).find((prefix) => path.startsWith(prefix));
+    const base = mount === undefined ? root : mounts[mount]!;
+    const local = mount === undefined ? path : '/' + path.slice(mount.length);
+    const relative = normalize(local === '/' ? '/index.html' : local).replace(/^[/\\]+/, '');
     if (relative.split(sep).includes('..') || req.method !== 'GET') {
       res.writeHead(400).end();
       return;
     }
-    readFile(join(root, relative)).then(
+    readFile(join(base, relative)).then(
       (data) => {
         res.writeHead(200, {
           'content-type': kTypes[extname(relative)] ?? 'application/octet-stream',
@@ -58,6 +63,7 @@ export async function serve_directory(root: string): Promise<StaticServer> {
   const port = (server.address() as AddressInfo).port;
   return {
     origin: `http://localhost:${port}`,
+    server,
     requests,
     close: () =>
       new Promise((resolve) => {

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { hex_decode, hex_encode, utf8_encode } from '../bytes/encoding';
 import { encode_evidence_bundle, expected_report_data, parse_evidence_bundle } from './evidence_bundle';
 import { type Frame, encode_error_payload, encode_frame, parse_frame } from './frame';
-import { encode_client_finish, encode_client_hello, encode_server_reject, parse_server_message } from './handshake_payloads';
+import {
+  encode_client_finish,
+  encode_client_hello,
+  encode_server_hello,
+  encode_server_reject,
+  parse_client_finish,
+  parse_client_hello,
+  parse_server_message,
+} from './handshake_payloads';
 import { ClientMultiplexer } from './multiplexer';
 
 const hex = (s: string) => hex_decode(s.replace(/\s+/g, ''));
@@ -14,6 +22,16 @@ describe('handshake payloads (§4.2)', () => {
     expect(hex_encode(encode_client_hello({ versions: [1], nonce: null }))).toBe('0101000100');
     expect(hex_encode(encode_server_reject({ code: 2, supported_versions: [1], reason: 'no' }))).toBe('04000201000100026e6f');
     expect(hex_encode(encode_client_finish(utf8_encode('tok')))).toBe('030003746f6b');
+  });
+
+  it('reads back what it writes on the enclave side', () => {
+    const nonce = new Uint8Array(32).fill(9);
+    expect(parse_client_hello(encode_client_hello({ versions: [1, 2], nonce }))).toEqual({ versions: [1, 2], nonce });
+    expect(parse_client_hello(hex('0101000100'))).toEqual({ versions: [1], nonce: null });
+    expect(parse_client_finish(hex('030003746f6b'))).toEqual(utf8_encode('tok'));
+    const hello = encode_server_hello({ version: 1, evidence_bundle: utf8_encode('B') });
+    expect(parse_server_message(hello)).toEqual({ kind: 'hello', hello: { version: 1, evidence_bundle: utf8_encode('B') } });
+    expect(() => parse_client_hello(hex('0101000102'))).toThrow(/not 0 or 1/);
   });
 
   it('parses a ServerReject and refuses malformed message-2 payloads', () => {

@@ -96,3 +96,34 @@ export function encode_server_reject(reject: ServerReject): Uint8Array {
   if (reason.length > kMaxReasonBytes) throw protocol_error('reason over 1024 bytes');
   return w.prefixed(2, reason).finish();
 }
+
+// Parses a ClientHello (the enclave's side; used by test enclaves).
+export function parse_client_hello(bytes: Uint8Array): ClientHello {
+  let out: ClientHello | undefined;
+  parse(bytes, 'ClientHello', (reader) => {
+    const type = reader.u8('payload type');
+    if (type !== PayloadType.client_hello) throw reader.malformed('payload type', `${type} is not a ClientHello`);
+    const versions = read_versions(reader, 1, 'ClientHello');
+    const present = reader.u8('nonce present');
+    if (present > 1) throw reader.malformed('nonce present', `${present} is not 0 or 1`);
+    out = { versions, nonce: present === 1 ? reader.bytes(kNonceSize, 'nonce').slice() : null };
+  });
+  return out!;
+}
+
+// Parses a ClientFinish and returns its authorization token.
+export function parse_client_finish(bytes: Uint8Array): Uint8Array {
+  let token = new Uint8Array(0);
+  parse(bytes, 'ClientFinish', (reader) => {
+    const type = reader.u8('payload type');
+    if (type !== PayloadType.client_finish) throw reader.malformed('payload type', `${type} is not a ClientFinish`);
+    token = reader.u16be_prefixed('authorization token').rest().slice();
+    if (token.length > kMaxAuthorizationToken) throw reader.malformed('authorization token', 'over 4096 bytes');
+  });
+  return token;
+}
+
+// Encodes a ServerHello (the enclave's side; used by test enclaves).
+export function encode_server_hello(hello: ServerHello): Uint8Array {
+  return new ByteWriter().u8(PayloadType.server_hello).u16be(hello.version).prefixed(4, hello.evidence_bundle).finish();
+}
