@@ -142,6 +142,40 @@ describe('web app in headless Chromium', () => {
     expect(await page.getByTestId('account-id').textContent({ timeout: 30_000 })).toBe(account);
   });
 
+  it('detects a conflicting change from another tab instead of overwriting it', async () => {
+    const { page } = browser;
+    await page.goto(server.origin + '/');
+    await page.getByTestId('unlock-passkey').click();
+    await page.getByTestId('new-conversation').click({ timeout: 20_000 });
+    await page.getByTestId('title').fill('Shared plan');
+    await page.getByTestId('title').press('Enter');
+    await expect.poll(() => page.getByTestId('conversation').first().textContent()).toBe('Shared plan');
+
+    // The virtual authenticator belongs to the first tab; the second unlocks
+    // with the passphrase the previous test set.
+    const account = await page.getByTestId('account-id').textContent();
+    const second = await browser.context.newPage();
+    const unlock_second = async () => {
+      await second.getByText('Passphrase').click();
+      await second.getByLabel('Account id').fill(account!);
+      await second.getByLabel('Passphrase', { exact: true }).fill('correct horse battery staple');
+      await second.getByLabel('Passphrase', { exact: true }).press('Enter');
+    };
+    await second.goto(server.origin + '/');
+    await unlock_second();
+    await second.getByTestId('title').fill('Renamed in tab 2', { timeout: 30_000 });
+    await second.getByTestId('title').press('Enter');
+    await expect.poll(() => second.getByTestId('conversation').first().textContent()).toBe('Renamed in tab 2');
+
+    await page.getByTestId('title').fill('Renamed in tab 1');
+    await page.getByTestId('title').press('Enter');
+    await expect.poll(() => page.getByTestId('chat-status').textContent()).toMatch(/^conflict: conversation\/\S+ is at version 3, not 2/);
+    await second.reload();
+    await unlock_second();
+    await expect.poll(() => second.getByTestId('conversation').allTextContents(), { timeout: 20_000 }).toContain('Renamed in tab 2');
+    await second.close();
+  });
+
   it('explains a missing PRF extension instead of creating an account', async () => {
     const other = await launch_chromium();
     try {
