@@ -72,6 +72,15 @@ describe('chat in headless Chromium with the stand-in enclave', () => {
 
     expect(enclave.finished_handshakes).toBe(1);
     expect(enclave.requests.join()).toContain('zebra-crossing-7431');
+
+    // The enclave goes away; the next message opens and verifies a new session.
+    enclave.drop_connections();
+    await page.getByTestId('composer').fill('And a second question');
+    await page.getByTestId('composer').press('Enter');
+    await expect.poll(() => page.locator('.message.assistant').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.locator('.message.assistant').last().textContent(), { timeout: 30_000 }).toMatch(/done\.$/);
+    expect(enclave.finished_handshakes).toBe(2);
+    expect(JSON.parse(enclave.requests.at(-1)!).messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(relayed_text(enclave)).not.toContain('zebra-crossing-7431');
     expect(relayed_text(enclave)).not.toContain('zebra');
     expect(browser.problems).toEqual([]);

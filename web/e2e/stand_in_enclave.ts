@@ -33,6 +33,7 @@ export interface StandInEnclave {
   finished_handshakes: number; // message 3 received
   requests: string[]; // decrypted request bodies (what the enclave saw)
   cancels: number;
+  drop_connections(): void; // as a restarting enclave would
   close(): Promise<void>;
 }
 
@@ -55,8 +56,15 @@ function answer_for(prompt: string): string[] {
 
 // Serves the stand-in enclave at ws://<server>/v1/session.
 export function attach_stand_in_enclave(server: Server, options: StandInOptions = {}): StandInEnclave {
-  const state: StandInEnclave = { relayed: [], finished_handshakes: 0, requests: [], cancels: 0, close: async () => undefined };
   const wss = new WebSocketServer({ server, path: '/v1/session', maxPayload: 65535 });
+  const state: StandInEnclave = {
+    relayed: [],
+    finished_handshakes: 0,
+    requests: [],
+    cancels: 0,
+    drop_connections: () => wss.clients.forEach((client) => client.terminate()),
+    close: async () => undefined,
+  };
   wss.on('connection', (socket) => void serve(socket, state, options));
   state.close = () => new Promise((resolve) => {
     for (const client of wss.clients) client.terminate();

@@ -10,6 +10,8 @@ export interface ChatBackend {
   stream(messages: { role: 'system' | Role; content: string }[], signal: AbortSignal): AsyncIterable<string>;
   // What the enclave proved before anything was sent to it.
   attestation(): AttestationSummary;
+  // True once the session has ended; the next message needs a new one.
+  readonly closed: boolean;
 }
 
 // Connects to an attested enclave, or throws explaining why not.

@@ -54,6 +54,7 @@ function open_socket(url: string, queue: MessageQueue): Promise<WebSocket> {
 
 export class EnclaveBackend implements ChatBackend {
   private readonly listeners = new Map<number, (event: ClientEvent) => void>();
+  private ended = false;
 
   private constructor(
     private readonly socket: WebSocket,
@@ -88,6 +89,10 @@ export class EnclaveBackend implements ChatBackend {
     return this.summary;
   }
 
+  get closed(): boolean {
+    return this.ended;
+  }
+
   private async pump(): Promise<void> {
     try {
       for (;;) {
@@ -100,6 +105,7 @@ export class EnclaveBackend implements ChatBackend {
     } catch {
       // The session is over; streams waiting on it fail below.
     }
+    this.ended = true;
     this.socket.close();
     for (const listener of this.listeners.values()) {
       listener({ kind: 'stream-error', stream_id: 0, error_code: WireError.unavailable, reason: 'the session ended' });

@@ -162,7 +162,7 @@ export class ChatView {
   }
 
   private async ensure_backend(): Promise<ChatBackend> {
-    if (this.backend === null) this.backend = await this.connect();
+    if (this.backend === null || this.backend.closed) this.backend = await this.connect();
     return this.backend;
   }
 
