@@ -2,8 +2,8 @@
 // real inputs (byte flips, truncations, insertions) and random bytes. Each
 // parser must either succeed or throw a CloisterError, never anything else
 // (a TypeError or RangeError would be a bug in bounds handling).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { test_data } from './test_data.test_support';
 import { hex_decode } from './bytes/encoding';
 import { CloisterError } from './errors';
 import { parse_report } from './attest/snp/report';
@@ -18,8 +18,7 @@ import { parse_evidence_bundle } from './session/evidence_bundle';
 import { parse_server_message } from './session/handshake_payloads';
 import { fixture_bytes } from './tlog/fixture.test_support';
 
-const kData = process.env.CLOISTER_TEST_DATA ?? new URL('../../../../shared/data/', import.meta.url).pathname;
-const snp = (path: string) => new Uint8Array(readFileSync(kData + 'attestation/snp/' + path));
+const snp = (path: string) => test_data('attestation/snp/' + path);
 
 // xorshift32: deterministic, so a failure reproduces.
 function rng(seed: number): () => number {

@@ -5,6 +5,7 @@
 // report's own, since this real report was not made for a Cloister session.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { test_data } from '../test_data.test_support';
 import { parse_pem_certificates } from '../attest/x509';
 import { concat } from '../bytes/writer';
 import { parse_report } from '../attest/snp/report';
@@ -15,8 +16,7 @@ import { type EvidenceBundle, expected_report_data } from '../session/evidence_b
 import type { EnclaveOffer } from '../session/initiator';
 import { type ClientTrust, attest_offer } from './attest_offer';
 
-const kData = process.env.CLOISTER_TEST_DATA ?? new URL('../../../../../shared/data/', import.meta.url).pathname;
-const read = (path: string) => new Uint8Array(readFileSync(kData + 'attestation/snp/' + path));
+const read = (path: string) => test_data('attestation/snp/' + path);
 const report = read('trustee-milan/report.bin');
 const chain = [read('trustee-milan/vcek.der'), ...parse_pem_certificates(new TextDecoder().decode(read('roots/ask_ark_milan.pem')))];
 const keys = fixture_vkeys();

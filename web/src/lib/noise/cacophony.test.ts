@@ -1,8 +1,8 @@
 // Replays the cacophony vectors for Noise_XX_25519_AESGCM_SHA256 from
 // ../shared/data/noise/cacophony.txt (mcginty/snow's copy), from both sides,
 // with WebCrypto's X25519 and with @noble/curves'.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { test_data_text } from '../test_data.test_support';
 import { hex_decode, hex_encode } from '../bytes/encoding';
 import { HandshakeState, kProtocolName } from './handshake_state';
 import { x25519_key_pair } from './x25519';
@@ -19,8 +19,7 @@ interface Vector {
   messages: { payload: string; ciphertext: string }[];
 }
 
-const kData = process.env.CLOISTER_TEST_DATA ?? new URL('../../../../../shared/data/', import.meta.url).pathname;
-const vectors = (JSON.parse(readFileSync(kData + 'noise/cacophony.txt', 'utf8')) as { vectors: Vector[] }).vectors.filter(
+const vectors = (JSON.parse(test_data_text('noise/cacophony.txt')) as { vectors: Vector[] }).vectors.filter(
   (v) => v.protocol_name === kProtocolName,
 );
 

@@ -2,6 +2,7 @@
 // its README states (and the C++ verifier gives).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { test_data } from '../../test_data.test_support';
 import { hex_encode } from '../../bytes/encoding';
 import { sha256 } from '../../crypto/webcrypto';
 import { Reason } from '../verdict';
@@ -11,8 +12,7 @@ import { parse_report } from './report';
 import { kAmdRoots } from './roots';
 import { verify_snp_evidence } from './verifier';
 
-const kData = process.env.CLOISTER_TEST_DATA ?? new URL('../../../../../../shared/data/', import.meta.url).pathname;
-const read = (path: string) => new Uint8Array(readFileSync(kData + 'attestation/snp/' + path));
+const read = (path: string) => test_data('attestation/snp/' + path);
 const milan_roots = () => parse_pem_certificates(new TextDecoder().decode(read('roots/ask_ark_milan.pem')));
 // Both Milan VCEKs are valid from early 2023 to 2029: verify inside that window.
 const kAt = new Date('2024-06-01T00:00:00Z');
