@@ -169,7 +169,7 @@ describe('web app in headless Chromium', () => {
 
     await page.getByTestId('title').fill('Renamed in tab 1');
     await page.getByTestId('title').press('Enter');
-    await expect.poll(() => page.getByTestId('chat-status').textContent()).toMatch(/^conflict: conversation\/\S+ is at version 3, not 2/);
+    await expect.poll(() => page.getByTestId('chat-status').textContent()).toMatch(/^conflict: conversation\.\S+ is at version 3, not 2/);
     await second.reload();
     await unlock_second();
     await expect.poll(() => second.getByTestId('conversation').allTextContents(), { timeout: 20_000 }).toContain('Renamed in tab 2');

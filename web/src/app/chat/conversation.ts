@@ -39,9 +39,12 @@ export function title_from(text: string): string {
   return line.length > 60 ? line.slice(0, 59) + '…' : line || 'New conversation';
 }
 
-// Returns the blob id the host files a conversation under.
+export const kConversationPrefix = 'conversation.';
+
+// Returns the blob id the host files a conversation under (host blob ids are
+// 1 to 128 characters of [A-Za-z0-9._-]).
 export function object_id(conversation_id: string): string {
-  return `conversation/${conversation_id}`;
+  return `${kConversationPrefix}${conversation_id}`;
 }
 
 export function encode_conversation(conversation: Conversation): Uint8Array {

@@ -41,10 +41,22 @@ describe('conversation history', () => {
     const a = new_conversation();
     await history.save(a);
     const [blob] = await store.list();
-    await store.put('conversation/moved', 0, blob!.sealed);
+    await store.put('conversation.moved', 0, blob!.sealed);
     const stranger = new History(await keys(), store);
-    expect((await stranger.load_all()).unreadable.sort()).toEqual([`conversation/${a.id}`, 'conversation/moved'].sort());
-    expect((await new History(history['keys'], store).load_all()).unreadable).toEqual(['conversation/moved']);
+    expect((await stranger.load_all()).unreadable.sort()).toEqual([`conversation.${a.id}`, 'conversation.moved'].sort());
+    expect((await new History(history['keys'], store).load_all()).unreadable).toEqual(['conversation.moved']);
+  });
+
+  it('re-creates a deleted conversation under versions it never used, sealed for the version it gets', async () => {
+    const store = new MemoryBlobStore();
+    const history = new History(await keys(), store);
+    const conversation = new_conversation();
+    await history.save(conversation);
+    await history.remove(conversation.id);
+    expect(await store.list()).toEqual([]);
+    // Version 2 is the tombstone; the store numbers the re-created blob 3, so it is written again as 4.
+    expect(await history.save(conversation)).toBe(4);
+    expect((await new History(history['keys'], store).load_all()).conversations).toEqual([conversation]);
   });
 
   it('validates stored conversations strictly', () => {

@@ -3,7 +3,7 @@
 // account, the blob id and the version it becomes.
 import { open_blob, seal_blob } from '../../lib/history/blob_cipher';
 import type { AccountKeys } from '../../lib/keys/account_keys';
-import { type Conversation, decode_conversation, encode_conversation, object_id } from './conversation';
+import { type Conversation, decode_conversation, encode_conversation, kConversationPrefix, object_id } from './conversation';
 import type { BlobStore } from './history_store';
 
 export interface LoadedConversation {
@@ -29,7 +29,7 @@ export class History {
     const conversations: Conversation[] = [];
     const unreadable: string[] = [];
     for (const blob of await this.store.list()) {
-      if (!blob.id.startsWith('conversation/')) continue;
+      if (!blob.id.startsWith(kConversationPrefix)) continue;
       try {
         const plain = await open_blob(this.keys.history_key, this.binding(blob.id, blob.version), blob.sealed);
         const conversation = decode_conversation(plain);
@@ -48,9 +48,14 @@ export class History {
   // throws a conflict if it changed elsewhere meanwhile.
   async save(conversation: Conversation): Promise<number> {
     const id = object_id(conversation.id);
+    const plaintext = encode_conversation(conversation);
     const expected = this.versions.get(id) ?? 0;
-    const sealed = await seal_blob(this.keys.history_key, this.binding(id, expected + 1), encode_conversation(conversation));
-    const version = await this.store.put(id, expected, sealed);
+    let version = await this.store.put(id, expected, await seal_blob(this.keys.history_key, this.binding(id, expected + 1), plaintext));
+    if (version !== expected + 1) {
+      // The store numbered it otherwise (a re-created id continues after its
+      // deletion's version): write it again, sealed for the version it gets.
+      version = await this.store.put(id, version, await seal_blob(this.keys.history_key, this.binding(id, version + 1), plaintext));
+    }
     this.versions.set(id, version);
     return version;
   }

@@ -12,10 +12,14 @@ export interface StoredBlob {
   sealed: Uint8Array;
 }
 
+// As at the host, a deletion leaves a tombstone that takes the next version,
+// so a re-created id never reuses a version (which the AEAD binds).
 export interface BlobStore {
   list(): Promise<StoredBlob[]>;
   get(id: string): Promise<StoredBlob | null>;
-  // Writes version `expected + 1`; throws a conflict unless the stored version is `expected` (0: none).
+  // Writes the blob and returns its new version. `expected` is the version it
+  // replaces, or 0 to create it (allowed over a tombstone, numbering after it).
+  // Throws a conflict if the stored blob is not at `expected`.
   put(id: string, expected: number, sealed: Uint8Array): Promise<number>;
   // Deletes the blob if its version is still `expected`.
   remove(id: string, expected: number): Promise<void>;
@@ -25,25 +29,36 @@ export function conflict(id: string, expected: number, actual: number): Cloister
   return new CloisterError('rejected', `conflict: ${id} is at version ${actual}, not ${expected} (changed elsewhere)`);
 }
 
+interface Entry {
+  version: number;
+  sealed: Uint8Array | null; // null: a tombstone
+}
+
+// Applies one write to `current` (null: never written); throws a conflict.
+function next_entry(id: string, current: Entry | null, expected: number, sealed: Uint8Array | null): Entry {
+  const live = current !== null && current.sealed !== null ? current.version : 0;
+  if (live !== expected) throw conflict(id, expected, live);
+  if (sealed === null && live === 0) throw conflict(id, expected, 0);
+  return { version: (current?.version ?? 0) + 1, sealed };
+}
+
 export class MemoryBlobStore implements BlobStore {
-  private readonly blobs = new Map<string, StoredBlob>();
+  private readonly entries = new Map<string, Entry>();
 
   async list(): Promise<StoredBlob[]> {
-    return [...this.blobs.values()];
+    return [...this.entries].filter(([, e]) => e.sealed !== null).map(([id, e]) => ({ id, version: e.version, sealed: e.sealed! }));
   }
   async get(id: string): Promise<StoredBlob | null> {
-    return this.blobs.get(id) ?? null;
+    const e = this.entries.get(id);
+    return e === undefined || e.sealed === null ? null : { id, version: e.version, sealed: e.sealed };
   }
   async put(id: string, expected: number, sealed: Uint8Array): Promise<number> {
-    const actual = this.blobs.get(id)?.version ?? 0;
-    if (actual !== expected) throw conflict(id, expected, actual);
-    this.blobs.set(id, { id, version: expected + 1, sealed });
-    return expected + 1;
+    const entry = next_entry(id, this.entries.get(id) ?? null, expected, sealed);
+    this.entries.set(id, entry);
+    return entry.version;
   }
   async remove(id: string, expected: number): Promise<void> {
-    const actual = this.blobs.get(id)?.version ?? 0;
-    if (actual !== expected) throw conflict(id, expected, actual);
-    this.blobs.delete(id);
+    this.entries.set(id, next_entry(id, this.entries.get(id) ?? null, expected, null));
   }
 }
 
@@ -57,9 +72,15 @@ function done<T>(request: IDBRequest<T>): Promise<T> {
   });
 }
 
-function as_blob(value: unknown): StoredBlob {
-  const v = value as Partial<StoredBlob> | null;
-  if (v === null || typeof v.id !== 'string' || typeof v.version !== 'number' || !(v.sealed instanceof Uint8Array)) {
+interface StoredRecord {
+  id: string;
+  version: number;
+  sealed: Uint8Array | null;
+}
+
+function as_record(value: unknown): StoredRecord {
+  const v = value as Partial<StoredRecord> | null;
+  if (v === null || typeof v.id !== 'string' || typeof v.version !== 'number' || !(v.sealed instanceof Uint8Array || v.sealed === null)) {
     throw new CloisterError('malformed', 'a stored history record is not a blob');
   }
   return { id: v.id, version: v.version, sealed: v.sealed };
@@ -77,24 +98,24 @@ export class IndexedDbBlobStore implements BlobStore {
 
   async list(): Promise<StoredBlob[]> {
     const all: unknown[] = await done(this.db.transaction(kStore, 'readonly').objectStore(kStore).getAll());
-    return all.map(as_blob);
+    return all.map(as_record).flatMap((r) => (r.sealed === null ? [] : [{ id: r.id, version: r.version, sealed: r.sealed }]));
   }
   async get(id: string): Promise<StoredBlob | null> {
     const value: unknown = await done(this.db.transaction(kStore, 'readonly').objectStore(kStore).get(id));
-    return value === undefined ? null : as_blob(value);
+    if (value === undefined) return null;
+    const r = as_record(value);
+    return r.sealed === null ? null : { id, version: r.version, sealed: r.sealed };
   }
   // The read and the write share one readwrite transaction, so two tabs cannot interleave.
-  private async swap(id: string, expected: number, next: StoredBlob | null): Promise<void> {
+  private async swap(id: string, expected: number, sealed: Uint8Array | null): Promise<number> {
     const store = this.db.transaction(kStore, 'readwrite').objectStore(kStore);
     const current: unknown = await done(store.get(id));
-    const actual = current === undefined ? 0 : as_blob(current).version;
-    if (actual !== expected) throw conflict(id, expected, actual);
-    if (next === null) await done(store.delete(id));
-    else await done(store.put(next));
+    const entry = next_entry(id, current === undefined ? null : as_record(current), expected, sealed);
+    await done(store.put({ id, ...entry }));
+    return entry.version;
   }
   async put(id: string, expected: number, sealed: Uint8Array): Promise<number> {
-    await this.swap(id, expected, { id, version: expected + 1, sealed });
-    return expected + 1;
+    return this.swap(id, expected, sealed);
   }
   async remove(id: string, expected: number): Promise<void> {
     await this.swap(id, expected, null);
