@@ -29,6 +29,7 @@ async function unlocked(root: Uint8Array): Promise<UnlockedAccount> {
 }
 
 async function add_slot(store: SlotStore, account: UnlockedAccount, kind: SlotKind, keys: SlotKeys): Promise<void> {
+  await store.authorize(account.keys.identity);
   await store.put(await wrap_root_secret(account.root, kind, keys, account.keys.identity.public_key));
   wipe(keys.wrapping_key);
 }

@@ -4,7 +4,7 @@
 import { hex_decode, hex_encode } from '../../lib/bytes/encoding';
 import { CloisterError } from '../../lib/errors';
 import { SlotKind, type WrappedSlot } from '../../lib/keys/key_slot';
-import type { SlotStore } from './slot_store';
+import type { SlotInfo, SlotStore } from './slot_store';
 
 const kDatabase = 'cloister';
 const kStore = 'slots';
@@ -62,6 +62,8 @@ export class IndexedDbSlotStore implements SlotStore {
     return this.db.transaction(kStore, mode).objectStore(kStore);
   }
 
+  async authorize(): Promise<void> {}
+
   async put(slot: WrappedSlot): Promise<void> {
     await request(this.store('readwrite').put(to_record(slot)));
   }
@@ -69,7 +71,7 @@ export class IndexedDbSlotStore implements SlotStore {
     const value: unknown = await request(this.store('readonly').get(hex_encode(lookup_id)));
     return value === undefined ? null : from_record(value);
   }
-  async list(account: Uint8Array): Promise<WrappedSlot[]> {
+  async list(account: Uint8Array): Promise<SlotInfo[]> {
     const all: unknown[] = await request(this.store('readonly').getAll());
     const id = hex_encode(account);
     return all.map(from_record).filter((slot) => hex_encode(slot.account) === id);

@@ -4,15 +4,24 @@
 // browser's IndexedDB through the same interface. A slot is ciphertext either
 // way: nothing here is secret.
 import { hex_encode } from '../../lib/bytes/encoding';
-import type { WrappedSlot } from '../../lib/keys/key_slot';
+import type { Ed25519KeyPair } from '../../lib/crypto/ed25519';
+import type { SlotKind, WrappedSlot } from '../../lib/keys/key_slot';
+
+export interface SlotInfo {
+  kind: SlotKind;
+  lookup_id: Uint8Array;
+}
 
 export interface SlotStore {
-  // Stores `slot`, replacing any slot with the same lookup id.
+  // Proves the account's identity before changes (the host signs in); a
+  // store in the browser needs nothing.
+  authorize(identity: Ed25519KeyPair): Promise<void>;
+  // Stores `slot`.
   put(slot: WrappedSlot): Promise<void>;
   // Returns the slot filed under `lookup_id`, or null.
   find(lookup_id: Uint8Array): Promise<WrappedSlot | null>;
-  // Returns every slot of `account` (for listing and removing unlock methods).
-  list(account: Uint8Array): Promise<WrappedSlot[]>;
+  // Returns the kinds and ids of every slot of `account`.
+  list(account: Uint8Array): Promise<SlotInfo[]>;
   // Removes the slot filed under `lookup_id`.
   remove(lookup_id: Uint8Array): Promise<void>;
 }
@@ -21,13 +30,14 @@ export interface SlotStore {
 export class MemorySlotStore implements SlotStore {
   private readonly slots = new Map<string, WrappedSlot>();
 
+  async authorize(): Promise<void> {}
   async put(slot: WrappedSlot): Promise<void> {
     this.slots.set(hex_encode(slot.lookup_id), slot);
   }
   async find(lookup_id: Uint8Array): Promise<WrappedSlot | null> {
     return this.slots.get(hex_encode(lookup_id)) ?? null;
   }
-  async list(account: Uint8Array): Promise<WrappedSlot[]> {
+  async list(account: Uint8Array): Promise<SlotInfo[]> {
     const id = hex_encode(account);
     return [...this.slots.values()].filter((slot) => hex_encode(slot.account) === id);
   }

@@ -25,8 +25,10 @@ export interface BlobStore {
   remove(id: string, expected: number): Promise<void>;
 }
 
-export function conflict(id: string, expected: number, actual: number): CloisterError {
-  return new CloisterError('rejected', `conflict: ${id} is at version ${actual}, not ${expected} (changed elsewhere)`);
+// The error for a write that names a stale version (`actual` if known).
+export function conflict(id: string, expected: number, actual: number | null): CloisterError {
+  const where = actual === null ? 'is no longer' : `is at version ${actual}, not`;
+  return new CloisterError('rejected', `conflict: ${id} ${where} ${expected === 0 ? 'absent' : expected} (changed elsewhere)`);
 }
 
 interface Entry {
