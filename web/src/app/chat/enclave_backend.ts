@@ -39,9 +39,11 @@ class MessageQueue {
   }
 }
 
-function open_socket(url: string, queue: MessageQueue): Promise<WebSocket> {
+// Browsers cannot set headers on a WebSocket, so the host takes the bearer
+// token as a subprotocol next to "cloister.v1" (docs/deployment.md).
+function open_socket(url: string, queue: MessageQueue, bearer_token: string | null): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
+    const socket = bearer_token === null ? new WebSocket(url) : new WebSocket(url, ['cloister.v1', `cloister.bearer.${bearer_token}`]);
     socket.binaryType = 'arraybuffer';
     socket.onmessage = (event) => {
       if (event.data instanceof ArrayBuffer) queue.push(new Uint8Array(event.data));
@@ -67,9 +69,14 @@ export class EnclaveBackend implements ChatBackend {
 
   // Connects, verifies, and only then completes the handshake. `on_verified`
   // stores the checkpoint the verification advanced to.
-  static async connect(url: string, trust: ClientTrust, on_verified: (summary: AttestationSummary) => void): Promise<EnclaveBackend> {
+  static async connect(
+    url: string,
+    trust: ClientTrust,
+    on_verified: (summary: AttestationSummary) => void,
+    bearer_token: string | null = null,
+  ): Promise<EnclaveBackend> {
     const queue = new MessageQueue();
-    const socket = await open_socket(url, queue);
+    const socket = await open_socket(url, queue, bearer_token);
     try {
       const initiator = await Initiator.create();
       socket.send(await initiator.start());
