@@ -1,0 +1,43 @@
+#include "crypto/openssl_util.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <openssl/err.h>
+
+namespace cloister::crypto::internal {
+
+const EVP_MD* evp_md(HashAlgorithm hash) {
+  switch (hash) {
+    case HashAlgorithm::kSha256: return EVP_sha256();
+    case HashAlgorithm::kSha384: return EVP_sha384();
+    case HashAlgorithm::kSha512: return EVP_sha512();
+  }
+  return EVP_sha256();
+}
+
+std::string drain_openssl_errors() {
+  std::string out;
+  unsigned long code = 0;
+  while ((code = ERR_get_error()) != 0) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof(buffer));
+    if (!out.empty()) out += "; ";
+    out += buffer;
+  }
+  return out;
+}
+
+Error openssl_error(ErrorCode code, std::string_view what) {
+  std::string detail = drain_openssl_errors();
+  std::string message(what);
+  if (!detail.empty()) message += " (" + detail + ")";
+  return Error(code, std::move(message));
+}
+
+void die(const char* what) {
+  std::fprintf(stderr, "fatal: OpenSSL %s failed\n", what);
+  std::abort();
+}
+
+}  // namespace cloister::crypto::internal
