@@ -117,6 +117,19 @@ Result<Bytes> required_hex(const Json& object, std::string_view key, size_t size
   return *value;
 }
 
+Result<std::vector<Bytes>> required_hex_list(const Json& object, std::string_view key,
+                                             size_t size) {
+  const Json* value = find(object, key);
+  if (value == nullptr) return Error(ErrorCode::kMalformed, "missing \"" + std::string(key) + "\"");
+  if (!value->is_array()) return wrong_type(key, "an array of hex strings");
+  std::vector<Bytes> list;
+  for (const Json& item : *value) {
+    CLOISTER_ASSIGN_OR_RETURN(Bytes bytes, decode_hex(item, key, size));
+    list.push_back(std::move(bytes));
+  }
+  return list;
+}
+
 Result<Json> required_member(const Json& object, std::string_view key, Json::value_t type) {
   const Json* value = find(object, key);
   if (value == nullptr) return Error(ErrorCode::kMalformed, "missing \"" + std::string(key) + "\"");

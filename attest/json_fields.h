@@ -38,6 +38,7 @@ Result<std::optional<std::vector<Bytes>>> optional_hex_list(const Json& object,
 Result<uint64_t> required_uint(const Json& object, std::string_view key, uint64_t max);
 Result<std::string> required_string(const Json& object, std::string_view key);
 Result<Bytes> required_hex(const Json& object, std::string_view key, size_t size);
+Result<std::vector<Bytes>> required_hex_list(const Json& object, std::string_view key, size_t size);
 Result<Json> required_member(const Json& object, std::string_view key, Json::value_t type);
 
 }  // namespace cloister::attest::json
