@@ -127,6 +127,14 @@ Result<Certificate> Certificate::from_pem(std::string_view pem) {
   return certs.front();
 }
 
+std::string Certificate::to_pem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), cert_.get()) != 1) internal::die("PEM_write_bio_X509");
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio.get(), &data);
+  return {data, static_cast<size_t>(length)};
+}
+
 std::string Certificate::subject() const {
   return name_to_string(X509_get_subject_name(cert_.get()));
 }

@@ -38,6 +38,8 @@ class Certificate {
 
   // The DER encoding, as parsed.
   const Bytes& der() const { return der_; }
+  // Returns the PEM encoding ("-----BEGIN CERTIFICATE-----" ...).
+  std::string to_pem() const;
   // One-line RFC 2253 distinguished names.
   std::string subject() const;
   std::string issuer() const;
