@@ -150,7 +150,9 @@ void check_tcb(const Quote& quote, const PckChain& chain, const CheckedCollatera
   auto match = match_tcb_level(*collateral.tcb_info, chain.extensions, quote.body);
   if (!match) {
     std::string sgx;
-    for (uint8_t svn : chain.extensions.sgx_tcb_components) sgx += std::to_string(svn) + " ";
+    for (uint8_t svn : chain.extensions.sgx_tcb_components) {
+      sgx += (sgx.empty() ? "" : " ") + std::to_string(svn);
+    }
     verdict.fail(Reason::kTcbLevelNotMatched,
                  "PCK SGX components [" + sgx + "] PCESVN " +
                      std::to_string(chain.extensions.pce_svn) + " with TEE_TCB_SVN " +
