@@ -1,0 +1,10 @@
+// Fuzzes the SPDM GET_MEASUREMENTS evidence parser: any input parses or fails cleanly.
+#include <cstddef>
+#include <cstdint>
+
+#include "attest/nvidia/spdm.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  (void)cloister::attest::nvidia::parse_spdm_evidence({data, size});
+  return 0;
+}
