@@ -1,22 +1,10 @@
 #include "crypto/crl.h"
 
-#include <ctime>
-
 #include <openssl/pem.h>
 
 #include "crypto/openssl_util.h"
 
 namespace cloister::crypto {
-namespace {
-
-TimePoint asn1_time_to_point(const ASN1_TIME* time) {
-  std::tm parts{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return TimePoint{};
-  return from_unix_seconds(static_cast<int64_t>(timegm(&parts)));
-}
-
-}  // namespace
-
 Crl::Crl(X509_crl_st* owned) : crl_(owned, X509_CRL_free) {}
 
 Result<Crl> Crl::parse(ByteSpan data) {
@@ -47,13 +35,13 @@ std::string Crl::issuer() const {
 }
 
 TimePoint Crl::this_update() const {
-  return asn1_time_to_point(X509_CRL_get0_lastUpdate(crl_.get()));
+  return internal::asn1_time_to_point(X509_CRL_get0_lastUpdate(crl_.get()));
 }
 
 std::optional<TimePoint> Crl::next_update() const {
   const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl_.get());
   if (next == nullptr) return std::nullopt;
-  return asn1_time_to_point(next);
+  return internal::asn1_time_to_point(next);
 }
 
 bool Crl::revokes(const Certificate& cert) const {

@@ -1,7 +1,9 @@
 #include "crypto/openssl_util.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include <openssl/err.h>
 
@@ -14,6 +16,17 @@ const EVP_MD* evp_md(HashAlgorithm hash) {
     case HashAlgorithm::kSha512: return EVP_sha512();
   }
   return EVP_sha256();
+}
+
+TimePoint asn1_time_to_point(const ASN1_TIME* time) {
+  std::tm parts{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return TimePoint{};
+  // Certificates may say 9999-12-31; system_clock's nanoseconds end in 2262.
+  constexpr int64_t kLastRepresentableSecond = INT64_MAX / 1000000000;
+  int64_t seconds = static_cast<int64_t>(timegm(&parts));
+  if (seconds > kLastRepresentableSecond) return TimePoint::max();
+  if (seconds < -kLastRepresentableSecond) return TimePoint::min();
+  return from_unix_seconds(seconds);
 }
 
 std::string drain_openssl_errors() {

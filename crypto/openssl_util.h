@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "base/clock.h"
 #include "base/result.h"
 #include "crypto/hash.h"
 
@@ -38,6 +39,10 @@ using AsnObjectPtr = OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
 
 // Returns the OpenSSL digest for `hash`.
 const EVP_MD* evp_md(HashAlgorithm hash);
+
+// Converts an ASN.1 time; times past 2262 (e.g. 9999-12-31) clamp to
+// TimePoint::max(), and an unreadable time gives the epoch.
+TimePoint asn1_time_to_point(const ASN1_TIME* time);
 
 // Drains OpenSSL's thread-local error queue into one line (empty if none), so
 // that a failure on one input never leaks into the message of the next.

@@ -91,7 +91,9 @@ TEST(PublicKey, EncodesRsAsDer) {
   auto der = ecdsa_rs_to_der(Bytes{0x00, 0x80}, Bytes{0x01});
   ASSERT_TRUE(der.ok());
   // SEQUENCE { INTEGER 0x0080, INTEGER 0x01 } per X.690 minimal encoding.
-  EXPECT_EQ(hex_encode(*der), "3007020200800201" "01");
+  EXPECT_EQ(hex_encode(*der),
+            "3007020200800201"
+            "01");
   EXPECT_FALSE(ecdsa_rs_to_der(Bytes{}, Bytes{1}).ok());
 }
 

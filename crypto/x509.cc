@@ -1,5 +1,6 @@
 #include "crypto/x509.h"
 
+#include <cstdint>
 #include <ctime>
 #include <string_view>
 
@@ -24,12 +25,6 @@ std::string name_to_string(const X509_NAME* name) {
   char* data = nullptr;
   long length = BIO_get_mem_data(bio.get(), &data);
   return {data, static_cast<size_t>(length)};
-}
-
-TimePoint asn1_time_to_point(const ASN1_TIME* time) {
-  std::tm parts{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return TimePoint{};
-  return from_unix_seconds(static_cast<int64_t>(timegm(&parts)));
 }
 
 std::optional<HashAlgorithm> hash_from_nid(int nid) {
@@ -172,11 +167,11 @@ std::string Certificate::serial_hex() const {
 }
 
 TimePoint Certificate::not_before() const {
-  return asn1_time_to_point(X509_get0_notBefore(cert_.get()));
+  return internal::asn1_time_to_point(X509_get0_notBefore(cert_.get()));
 }
 
 TimePoint Certificate::not_after() const {
-  return asn1_time_to_point(X509_get0_notAfter(cert_.get()));
+  return internal::asn1_time_to_point(X509_get0_notAfter(cert_.get()));
 }
 
 bool Certificate::valid_at(TimePoint at) const { return not_before() <= at && at <= not_after(); }

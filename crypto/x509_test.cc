@@ -70,6 +70,14 @@ TEST(Certificate, ParsesConcatenatedDer) {
   EXPECT_EQ((*certs)[2].der(), (*chain)[1].der());
 }
 
+TEST(Certificate, FarFutureExpiryClampsInsteadOfOverflowing) {
+  CLOISTER_TEST_DATA(path, "attestation/nvidia/device_root.pem");  // notAfter 9999-12-31
+  auto certs = parse_certificates(testing::read_test_file(path));
+  ASSERT_TRUE(certs.ok());
+  EXPECT_EQ((*certs)[0].not_after(), TimePoint::max());
+  EXPECT_TRUE((*certs)[0].valid_at(*parse_rfc3339("2200-01-01")));
+}
+
 TEST(Certificate, RejectsGarbageAndTrailingBytes) {
   EXPECT_FALSE(parse_certificates(as_bytes("hello")).ok());
   EXPECT_FALSE(parse_certificates(ByteSpan()).ok());

@@ -97,9 +97,9 @@ class RawJsonScanner {
     return ok_status();
   }
 
-  Error error(std::string problem) const {
-    return Error(ErrorCode::kMalformed,
-                 "collateral JSON: " + problem + " at offset " + std::to_string(position_));
+  Error error(std::string_view problem) const {
+    return Error(ErrorCode::kMalformed, "collateral JSON: " + std::string(problem) + " at offset " +
+                                            std::to_string(position_));
   }
 
  private:

@@ -82,6 +82,18 @@ TEST(Collateral, SplitterRejectsMalformedDocuments) {
   EXPECT_FALSE(split_signed_document(R"({"tcbInfo":{},"signature":"abc"})", "tcbInfo").ok());
 }
 
+TEST(Collateral, RejectsUnrepresentableDates) {
+  CLOISTER_TEST_DATA(path, "attestation/tdx/go-tdx-guest-spr/qe_identity.json");
+  auto document = split_signed_document(
+      read_text("attestation/tdx/go-tdx-guest-spr/qe_identity.json"), "enclaveIdentity");
+  ASSERT_TRUE(document.ok());
+  std::string body = document->body;
+  size_t at = body.find("2023-06-08");
+  ASSERT_NE(at, std::string::npos);
+  body.replace(at, 4, "4048");  // found by fuzz_tdx_collateral: overflowed system_clock
+  EXPECT_FALSE(parse_qe_identity(body).ok());
+}
+
 TEST(Collateral, EncodingRoundTrips) {
   TdxCollateral collateral{.tcb_info_json = R"({"tcbInfo":{}})",
                            .qe_identity_json = "{}",
