@@ -33,6 +33,7 @@ struct TrustedRoots {
 
   // Returns the product whose ARK has this fingerprint, or nullopt.
   std::optional<AmdProduct> amd_product_for(const crypto::Sha256Digest& fingerprint) const;
+  // Returns true if `fingerprint` is a pinned Intel (resp. NVIDIA) root.
   bool is_intel_root(const crypto::Sha256Digest& fingerprint) const;
   bool is_nvidia_root(const crypto::Sha256Digest& fingerprint) const;
 };

@@ -86,6 +86,7 @@ struct Verdict {
   void pass(std::string check) { passed.push_back(std::move(check)); }
   // Records a failed check.
   void fail(Reason reason, std::string detail) { failures.push_back({reason, std::move(detail)}); }
+  // Records a fact or a check the policy skipped.
   void note(std::string text) { notes.push_back(std::move(text)); }
   // Returns "ACCEPTED" or "REJECTED", prefixed with "SIMULATED " for simulated evidence.
   std::string headline() const;

@@ -17,6 +17,7 @@ class Crl {
   // Parses one CRL in DER, or one PEM "X509 CRL" block.
   static Result<Crl> parse(ByteSpan data);
 
+  // Returns the issuer as a one-line RFC 2253 name, and when the CRL was issued.
   std::string issuer() const;
   TimePoint this_update() const;
   // Returns nextUpdate, or nullopt if the CRL has none.
@@ -26,6 +27,7 @@ class Crl {
   // Returns true if the CRL's signature verifies under `issuer_key`.
   bool signature_verifies_with(const PublicKey& issuer_key) const;
 
+  // The OpenSSL CRL, for the other wrappers in crypto/.
   X509_crl_st* native() const { return crl_.get(); }
 
  private:

@@ -22,6 +22,7 @@ class PrivateKey {
 
   // Returns the unencrypted PKCS #8 PEM encoding.
   SecretBytes to_pkcs8_pem() const;
+  // Returns the matching public key, and its type.
   PublicKey public_key() const;
   KeyType type() const { return public_key().type(); }
 
@@ -31,6 +32,7 @@ class PrivateKey {
   // Signs `message` with RSASSA-PSS (MGF1 with the same hash, `salt_length`).
   Result<Bytes> sign_rsa_pss(HashAlgorithm hash, int salt_length, ByteSpan message) const;
 
+  // The OpenSSL key, for the other wrappers in crypto/.
   evp_pkey_st* native() const { return key_.get(); }
 
  private:

@@ -26,6 +26,7 @@ class PublicKey {
   // point is not on the curve.
   static Result<PublicKey> from_ec_coordinates(KeyType curve, ByteSpan x_and_y);
 
+  // Returns the algorithm and curve of the key.
   KeyType type() const;
   // Returns the key size in bits (modulus size for RSA, field size for EC).
   int bits() const;

@@ -40,7 +40,7 @@ class Certificate {
   const Bytes& der() const { return der_; }
   // Returns the PEM encoding ("-----BEGIN CERTIFICATE-----" ...).
   std::string to_pem() const;
-  // One-line RFC 2253 distinguished names.
+  // Return the subject and issuer as one-line RFC 2253 distinguished names.
   std::string subject() const;
   std::string issuer() const;
   // Returns the first value of the subject attribute with this short name
@@ -48,12 +48,14 @@ class Certificate {
   std::optional<std::string> subject_attribute(std::string_view short_name) const;
   // Returns the serial number as upper-case hex without leading zeros.
   std::string serial_hex() const;
+  // The validity window; times past 2262 clamp to TimePoint::max().
   TimePoint not_before() const;
   TimePoint not_after() const;
   // Returns true if not_before <= at <= not_after.
   bool valid_at(TimePoint at) const;
   // Returns SHA-256 of the DER encoding.
   Sha256Digest fingerprint() const;
+  // Returns the subject public key, or an error if it does not parse.
   Result<PublicKey> public_key() const;
   // Returns the extnValue contents of the extension with dotted `oid`,
   // nullopt if absent, and an error if it appears more than once.
@@ -62,11 +64,13 @@ class Certificate {
   std::vector<std::string> extension_oids() const;
   // Returns true if subject and issuer names are equal.
   bool is_self_issued() const;
+  // Returns the algorithm the certificate says it is signed with.
   SignatureAlgorithm signature_algorithm() const;
   // Returns true if this certificate's signature verifies under `issuer_key`
   // (whatever algorithm the certificate names).
   bool signature_verifies_with(const PublicKey& issuer_key) const;
 
+  // The OpenSSL certificate, for the other wrappers in crypto/.
   x509_st* native() const { return cert_.get(); }
   // Wraps an OpenSSL certificate, taking ownership of one reference.
   explicit Certificate(x509_st* owned);

@@ -45,6 +45,7 @@ Result<TsmReport> request_tsm_report(const ConfigfsTsmOptions& options, ByteSpan
 class ConfigfsTsmProvider final : public EvidenceProvider {
  public:
   explicit ConfigfsTsmProvider(ConfigfsTsmOptions options) : options_(std::move(options)) {}
+  // Returns "configfs-tsm".
   std::string_view name() const override { return "configfs-tsm"; }
   // Requests a report and checks that it carries `report_data`.
   Result<EvidenceBytes> produce(const ReportData& report_data) override;

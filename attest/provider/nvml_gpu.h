@@ -27,6 +27,7 @@ class NvmlGpuProvider {
   NvmlGpuProvider(const NvmlGpuProvider&) = delete;
   NvmlGpuProvider& operator=(const NvmlGpuProvider&) = delete;
 
+  // Returns how many GPUs NVML sees.
   unsigned device_count() const { return device_count_; }
   // Returns GPU `index`'s evidence for `nonce`, with its certificate chain.
   Result<EvidenceBytes> produce(unsigned index, const GpuNonce& nonce);

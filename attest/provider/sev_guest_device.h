@@ -37,7 +37,9 @@ struct SevGuestOptions {
 class SevGuestDeviceProvider final : public EvidenceProvider {
  public:
   explicit SevGuestDeviceProvider(SevGuestOptions options) : options_(std::move(options)) {}
+  // Returns "sev-guest".
   std::string_view name() const override { return "sev-guest"; }
+  // Requests a report for `report_data` at the configured VMPL, with the host's certificates.
   Result<EvidenceBytes> produce(const ReportData& report_data) override;
 
  private:

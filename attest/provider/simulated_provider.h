@@ -32,6 +32,7 @@ class SimulatedProvider final : public EvidenceProvider {
   static Result<SimulatedProvider> open_for_running_binary(
       const std::filesystem::path& state_directory, const Clock& clock = system_clock());
 
+  // Returns "simulated".
   std::string_view name() const override { return "simulated"; }
   // Issues a v3 report with `report_data`, and the VCEK, ASK and ARK as PEM.
   Result<EvidenceBytes> produce(const ReportData& report_data) override;
@@ -44,6 +45,7 @@ class SimulatedProvider final : public EvidenceProvider {
 
   // VCEK, ASK and ARK as PEM, leaf first.
   const Bytes& certificate_chain() const { return chain_pem_; }
+  // The stand-in root, and the chip id the stand-in VCEK certifies.
   const crypto::Certificate& ark() const { return ark_; }
   const std::array<uint8_t, 64>& chip_id() const { return chip_id_; }
 
