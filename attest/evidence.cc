@@ -34,6 +34,35 @@ VerifiedEvidence verify_evidence(const EvidenceBytes& evidence, const Policy& po
   return out;
 }
 
+namespace {
+constexpr uint8_t kGpuEvidenceVersion = 1;
+}  // namespace
+
+Bytes encode_gpu_evidence(const EvidenceBytes& nvidia) {
+  ByteWriter writer;
+  writer.put_u8(kGpuEvidenceVersion);
+  for (const Bytes* part : {&nvidia.report, &nvidia.collateral}) {
+    writer.put_u32be(static_cast<uint32_t>(part->size()));
+    writer.put_bytes(*part);
+  }
+  return writer.take();
+}
+
+Result<EvidenceBytes> decode_gpu_evidence(ByteSpan packed) {
+  ByteReader reader(packed);
+  CLOISTER_ASSIGN_OR_RETURN(uint8_t version, reader.read_u8("GPU evidence version"));
+  if (version != kGpuEvidenceVersion) {
+    return Error(ErrorCode::kUnsupported,
+                 "GPU evidence version " + std::to_string(version) + " is not 1");
+  }
+  CLOISTER_ASSIGN_OR_RETURN(ByteReader report, reader.read_u32be_prefixed("GPU SPDM evidence"));
+  CLOISTER_ASSIGN_OR_RETURN(ByteReader chain, reader.read_u32be_prefixed("GPU certificate chain"));
+  CLOISTER_TRY(reader.expect_end("GPU evidence"));
+  return EvidenceBytes{.platform = Platform::kNvidia,
+                       .report = to_bytes(report.read_rest()),
+                       .collateral = to_bytes(chain.read_rest())};
+}
+
 Result<Claims> parse_evidence(Platform platform, ByteSpan report) {
   Claims claims;
   claims.platform = platform;

@@ -49,6 +49,14 @@ VerifiedEvidence verify_evidence(const EvidenceBytes& evidence, const Policy& po
                                  const Clock& clock,
                                  const TrustedRoots& roots = TrustedRoots::pinned());
 
+// Packs NVIDIA evidence (SPDM transcript and certificate chain) into the one
+// byte string the session's evidence bundle carries as gpu_evidence: a
+// version byte (1), then the transcript and the chain, each with a
+// big-endian u32 length.
+Bytes encode_gpu_evidence(const EvidenceBytes& nvidia);
+// Unpacks what encode_gpu_evidence produced, as EvidenceBytes for kNvidia.
+Result<EvidenceBytes> decode_gpu_evidence(ByteSpan packed);
+
 // Decodes `report` without verifying anything (for display only).
 Result<Claims> parse_evidence(Platform platform, ByteSpan report);
 

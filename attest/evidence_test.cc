@@ -123,6 +123,23 @@ TEST(VerifyEvidence, VerifiesNvidiaEvidenceFromBytes) {
   EXPECT_EQ(nvidia["driver_version"], "550.90.07");
 }
 
+TEST(GpuEvidence, PacksAndUnpacksForTheSessionBundle) {
+  CLOISTER_TEST_DATA(path, "attestation/nvidia/nvtrust-hopper/attestation_report.hex");
+  EvidenceBytes evidence = hopper_nvidia();
+  Bytes packed = encode_gpu_evidence(evidence);
+  EXPECT_EQ(packed.size(), 1 + 4 + evidence.report.size() + 4 + evidence.collateral.size());
+  auto unpacked = decode_gpu_evidence(packed);
+  ASSERT_TRUE(unpacked.ok()) << unpacked.error().message();
+  EXPECT_EQ(unpacked->platform, Platform::kNvidia);
+  EXPECT_EQ(unpacked->report, evidence.report);
+  EXPECT_EQ(unpacked->collateral, evidence.collateral);
+  packed.push_back(0);
+  EXPECT_FALSE(decode_gpu_evidence(packed).ok());
+  EXPECT_FALSE(decode_gpu_evidence(ByteSpan(packed).first(10)).ok());
+  packed[0] = 2;
+  EXPECT_FALSE(decode_gpu_evidence(packed).ok());
+}
+
 TEST(ParseEvidence, DecodesWithoutVerifying) {
   CLOISTER_TEST_DATA(path, "attestation/snp/go-sev-guest-milan/report.bin");
   auto claims =

@@ -16,6 +16,8 @@ const EVP_MD* evp_md(HashAlgorithm algorithm) {
     case HashAlgorithm::kSha256: return EVP_sha256();
     case HashAlgorithm::kSha384: return EVP_sha384();
     case HashAlgorithm::kSha512: return EVP_sha512();
+    case HashAlgorithm::kBlake2b512: return EVP_blake2b512();
+    case HashAlgorithm::kBlake2s256: return EVP_blake2s256();
   }
   return EVP_sha256();
 }
@@ -25,6 +27,8 @@ const char* md_name(HashAlgorithm algorithm) {
     case HashAlgorithm::kSha256: return "SHA256";
     case HashAlgorithm::kSha384: return "SHA384";
     case HashAlgorithm::kSha512: return "SHA512";
+    case HashAlgorithm::kBlake2b512: return "BLAKE2B-512";
+    case HashAlgorithm::kBlake2s256: return "BLAKE2S-256";
   }
   return "SHA256";
 }

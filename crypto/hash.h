@@ -1,4 +1,4 @@
-// SHA-2 digests, HMAC and HKDF (RFC 5869), all through OpenSSL 3's EVP API.
+// SHA-2 and BLAKE2 digests, HMAC and HKDF (RFC 5869), all through OpenSSL 3's EVP API.
 #pragma once
 
 #include <array>
@@ -8,7 +8,8 @@
 
 namespace cloister::crypto {
 
-enum class HashAlgorithm { kSha256, kSha384, kSha512 };
+// BLAKE2b-512 and BLAKE2s-256 (RFC 7693) are here for Noise cipher suites.
+enum class HashAlgorithm { kSha256, kSha384, kSha512, kBlake2b512, kBlake2s256 };
 
 // Returns the digest length in bytes (32, 48 or 64).
 size_t digest_size(HashAlgorithm algorithm);

@@ -21,6 +21,17 @@ TEST(Hash, MatchesFips180AbcVectors) {
             "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
 }
 
+// RFC 7693 appendices A and B: the digests of "abc".
+TEST(Hash, MatchesRfc7693Blake2AbcVectors) {
+  EXPECT_EQ(hex_encode(digest(HashAlgorithm::kBlake2b512, as_bytes("abc"))),
+            "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1"
+            "7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923");
+  EXPECT_EQ(hex_encode(digest(HashAlgorithm::kBlake2s256, as_bytes("abc"))),
+            "508c5e8c327c14e2e1a72ba34eeb452f37458b209ed63a294d999b4c86675982");
+  EXPECT_EQ(digest_size(HashAlgorithm::kBlake2b512), 64u);
+  EXPECT_EQ(digest_size(HashAlgorithm::kBlake2s256), 32u);
+}
+
 TEST(Hash, IncrementalEqualsOneShot) {
   Hasher hasher(HashAlgorithm::kSha256);
   hasher.update(as_bytes("a")).update(as_bytes("")).update(as_bytes("bc"));

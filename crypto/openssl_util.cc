@@ -14,6 +14,8 @@ const EVP_MD* evp_md(HashAlgorithm hash) {
     case HashAlgorithm::kSha256: return EVP_sha256();
     case HashAlgorithm::kSha384: return EVP_sha384();
     case HashAlgorithm::kSha512: return EVP_sha512();
+    case HashAlgorithm::kBlake2b512: return EVP_blake2b512();
+    case HashAlgorithm::kBlake2s256: return EVP_blake2s256();
   }
   return EVP_sha256();
 }

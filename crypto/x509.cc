@@ -41,6 +41,8 @@ std::string hash_name(HashAlgorithm hash) {
     case HashAlgorithm::kSha256: return "SHA-256";
     case HashAlgorithm::kSha384: return "SHA-384";
     case HashAlgorithm::kSha512: return "SHA-512";
+    case HashAlgorithm::kBlake2b512: return "BLAKE2b-512";
+    case HashAlgorithm::kBlake2s256: return "BLAKE2s-256";
   }
   return "?";
 }

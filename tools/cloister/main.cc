@@ -1,6 +1,7 @@
 // cloister: the client. Chat, history, keys, the verifying proxy, and offline
 // attestation checks for auditors.
 #include "tools/cloister/attest_command.h"
+#include "tools/cloister/dev_command.h"
 #include "tools/common/cli.h"
 
 int main(int argc, char** argv) {
@@ -9,6 +10,7 @@ int main(int argc, char** argv) {
       "Cloister client: end-to-end encrypted chat with an attested enclave.\n"
       "Every answer comes from code whose measurement the client verified first.");
   program.app().require_subcommand(0, 1);
+  cloister::tools::register_dev_commands(program);
   cloister::tools::register_attest_commands(program);
   return program.run(argc, argv);
 }
