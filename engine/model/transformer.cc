@@ -53,7 +53,7 @@ Result<Transformer> Transformer::load(const GgufFile& file) {
   return Transformer(config, std::move(weights));
 }
 
-Status Transformer::forward(int32_t token, uint32_t pos, KvCache& cache, ForwardScratch& s,
+Status Transformer::forward(TokenId token, uint32_t pos, KvCache& cache, ForwardScratch& s,
                             RopeAngles& rope, std::span<float> logits, ThreadPool* pool) const {
   if (token < 0 || static_cast<uint32_t>(token) >= config_.n_vocab) {
     return Error(ErrorCode::kInvalidArgument, "token id " + std::to_string(token) +

@@ -16,6 +16,7 @@
 #include "engine/model/weights.h"
 #include "engine/tensor/matvec.h"
 #include "engine/tensor/thread_pool.h"
+#include "engine/token.h"
 
 namespace cloister::engine {
 
@@ -49,7 +50,7 @@ class Transformer {
   // and storing position `pos` in it; writes n_vocab logits unless `logits`
   // is empty. Fails (changing nothing) for a token outside the vocabulary or
   // a position beyond the cache's capacity.
-  Status forward(int32_t token, uint32_t pos, KvCache& cache, ForwardScratch& scratch,
+  Status forward(TokenId token, uint32_t pos, KvCache& cache, ForwardScratch& scratch,
                  RopeAngles& rope, std::span<float> logits, ThreadPool* pool) const;
 
   // Returns RoPE angle tables for this model (one per concurrent caller).

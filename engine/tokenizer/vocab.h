@@ -11,10 +11,9 @@
 
 #include "base/result.h"
 #include "engine/gguf/gguf.h"
+#include "engine/token.h"
 
 namespace cloister::engine {
-
-using TokenId = int32_t;
 
 // GGUF's tokenizer.ggml.token_type values.
 enum class TokenType : uint8_t {
