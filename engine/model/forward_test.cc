@@ -105,7 +105,7 @@ Vector rms_normalized(const Vector& x, const Vector& weight, double eps) {
 // The reference: every formula spelled out, in double precision.
 class ReferenceModel {
  public:
-  ReferenceModel(const GgufFile& file, const testing::FixtureOptions& options,
+  ReferenceModel(const GgufFile& file, const fixtures::FixtureOptions& options,
                  Activations activations)
       : o_(options), file_(file), a_(activations) {}
 
@@ -189,7 +189,7 @@ class ReferenceModel {
     Vector v(x.begin() + head * d, x.begin() + (head + 1) * d);
     if (!norm.empty()) v = rms_normalized(v, norm, eps);
     const std::vector<float> factors =
-        o_.llama3_rope_freqs ? testing::fixture_rope_freq_factors(o_) : std::vector<float>{};
+        o_.llama3_rope_freqs ? fixtures::fixture_rope_freq_factors(o_) : std::vector<float>{};
     const double scale = o_.linear_rope_factor > 0 ? 1.0 / o_.linear_rope_factor : 1.0;
     Vector rotated = v;
     for (size_t i = 0; i < d / 2; ++i) {
@@ -204,14 +204,14 @@ class ReferenceModel {
     std::copy(rotated.begin(), rotated.end(), x.begin() + head * d);
   }
 
-  testing::FixtureOptions o_;
+  fixtures::FixtureOptions o_;
   const GgufFile& file_;
   Activations a_;
 };
 
 struct ForwardCase {
   std::string name;
-  testing::FixtureOptions options;
+  fixtures::FixtureOptions options;
 };
 
 // Largest engine-vs-reference logit difference, relative to the RMS of the
@@ -246,8 +246,8 @@ double exact_tolerance(TensorType type) {
 class ForwardTest : public ::testing::TestWithParam<ForwardCase> {};
 
 TEST_P(ForwardTest, LogitsMatchADoublePrecisionReference) {
-  const testing::FixtureOptions& options = GetParam().options;
-  const Bytes bytes = testing::build_fixture_model(options);
+  const fixtures::FixtureOptions& options = GetParam().options;
+  const Bytes bytes = fixtures::build_fixture_model(options);
   Result<GgufFile> file = GgufFile::parse(bytes);
   ASSERT_TRUE(file.ok()) << file.error().message();
   Result<Transformer> model = Transformer::load(*file);
@@ -294,21 +294,21 @@ std::vector<ForwardCase> all_cases() {
                               TensorType::kQ5_K, TensorType::kQ6_K};
   for (TensorType type : types) {
     const std::string suffix = "_" + std::string(tensor_type_name(type));
-    testing::FixtureOptions llama;
+    fixtures::FixtureOptions llama;
     llama.architecture = Architecture::kLlama;
     llama.weight_type = type;
     llama.llama3_rope_freqs = true;
     llama.rope_freq_base = 500000.0f;
     cases.push_back({"llama" + suffix, llama});
 
-    testing::FixtureOptions qwen2;
+    fixtures::FixtureOptions qwen2;
     qwen2.architecture = Architecture::kQwen2;
     qwen2.weight_type = type;
     qwen2.tied_embeddings = true;
     qwen2.seed = 2;
     cases.push_back({"qwen2" + suffix, qwen2});
 
-    testing::FixtureOptions qwen3;
+    fixtures::FixtureOptions qwen3;
     qwen3.architecture = Architecture::kQwen3;
     qwen3.weight_type = type;
     qwen3.head_dim = 128;  // n_head * head_dim = 512 != n_embd
@@ -316,7 +316,7 @@ std::vector<ForwardCase> all_cases() {
     qwen3.seed = 3;
     cases.push_back({"qwen3" + suffix, qwen3});
   }
-  testing::FixtureOptions scaled;
+  fixtures::FixtureOptions scaled;
   scaled.architecture = Architecture::kLlama;
   scaled.tied_embeddings = true;
   scaled.linear_rope_factor = 4.0f;
@@ -331,8 +331,8 @@ INSTANTIATE_TEST_SUITE_P(AllArchitecturesAndTypes, ForwardTest, ::testing::Value
                          });
 
 TEST(Forward, ContextOverflowIsAClearError) {
-  testing::FixtureOptions options;
-  const Bytes bytes = testing::build_fixture_model(options);
+  fixtures::FixtureOptions options;
+  const Bytes bytes = fixtures::build_fixture_model(options);
   Result<GgufFile> file = GgufFile::parse(bytes);
   ASSERT_TRUE(file.ok());
   Result<Transformer> model = Transformer::load(*file);

@@ -1,14 +1,18 @@
 #include "engine/testing/fixture_model.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <random>
 
+#include "base/files.h"
 #include "engine/gguf/gguf_writer.h"
 #include "engine/kernels/kernels.h"
 #include "engine/model/rope.h"
 #include "engine/tokenizer/unicode.h"
 
-namespace cloister::engine::testing {
+namespace cloister::engine::fixtures {
 namespace {
 
 constexpr std::string_view kSpmSpace = "\xe2\x96\x81";
@@ -71,17 +75,31 @@ class WeightWriter {
  public:
   WeightWriter(GgufWriter& writer, uint32_t seed) : writer_(writer), rng_(seed) {}
 
-  void matrix(const std::string& name, TensorType type, uint64_t cols, uint64_t rows) {
+  // Random rows of `cols` values; `shape_row(r, values)` may then edit row r.
+  template <typename ShapeRow>
+  void matrix(const std::string& name, TensorType type, uint64_t cols, uint64_t rows,
+              ShapeRow shape_row) {
     std::normal_distribution<float> normal(0.0f, 1.0f / std::sqrt(static_cast<float>(cols)));
     std::vector<float> values(cols);
     std::vector<uint8_t> data(*row_bytes(type, cols) * rows);
     const uint64_t stride = *row_bytes(type, cols);
     for (uint64_t r = 0; r < rows; ++r) {
       for (float& v : values) v = normal(rng_);
+      shape_row(r, values);
       kernels::quantize_row(type, values, std::span<uint8_t>(data).subspan(r * stride, stride));
     }
     const std::vector<uint64_t> dims = {cols, rows};
     (void)writer_.add_tensor(name, type, dims, data);
+  }
+
+  void matrix(const std::string& name, TensorType type, uint64_t cols, uint64_t rows) {
+    matrix(name, type, cols, rows, [](uint64_t, std::vector<float>&) {});
+  }
+
+  // A matrix of zeros.
+  void zeros(const std::string& name, TensorType type, uint64_t cols, uint64_t rows) {
+    matrix(name, type, cols, rows,
+           [](uint64_t, std::vector<float>& row) { std::fill(row.begin(), row.end(), 0.0f); });
   }
 
   // A float vector around `center`.
@@ -171,14 +189,21 @@ Bytes build_fixture_model(const FixtureOptions& o) {
   const TensorType t = o.weight_type;
   const uint32_t q_width = o.n_head * o.head_dim;
   const uint32_t kv_width = o.n_head_kv * o.head_dim;
-  weights.matrix("token_embd.weight", t, o.n_embd, n_vocab);
+  const bool fixed = o.always_token.has_value();
+  weights.matrix("token_embd.weight", t, o.n_embd, n_vocab, [&](uint64_t, std::vector<float>& row) {
+    if (fixed) row[0] = 1.0f;
+  });
   for (uint32_t i = 0; i < o.n_layer; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
     weights.vector(p + "attn_norm.weight", o.n_embd, 1.0f, 0.2f);
     weights.matrix(p + "attn_q.weight", t, o.n_embd, q_width);
     weights.matrix(p + "attn_k.weight", t, o.n_embd, kv_width);
     weights.matrix(p + "attn_v.weight", t, o.n_embd, kv_width);
-    weights.matrix(p + "attn_output.weight", t, q_width, o.n_embd);
+    if (fixed) {
+      weights.zeros(p + "attn_output.weight", t, q_width, o.n_embd);
+    } else {
+      weights.matrix(p + "attn_output.weight", t, q_width, o.n_embd);
+    }
     if (o.architecture == Architecture::kQwen2) {
       weights.vector(p + "attn_q.bias", q_width, 0.0f, 0.5f);
       weights.vector(p + "attn_k.bias", kv_width, 0.0f, 0.5f);
@@ -191,12 +216,39 @@ Bytes build_fixture_model(const FixtureOptions& o) {
     weights.vector(p + "ffn_norm.weight", o.n_embd, 1.0f, 0.2f);
     weights.matrix(p + "ffn_gate.weight", t, o.n_embd, o.n_ff);
     weights.matrix(p + "ffn_up.weight", t, o.n_embd, o.n_ff);
-    weights.matrix(p + "ffn_down.weight", t, o.n_ff, o.n_embd);
+    if (fixed) {
+      weights.zeros(p + "ffn_down.weight", t, o.n_ff, o.n_embd);
+    } else {
+      weights.matrix(p + "ffn_down.weight", t, o.n_ff, o.n_embd);
+    }
   }
-  weights.vector("output_norm.weight", o.n_embd, 1.0f, 0.2f);
-  if (!o.tied_embeddings) weights.matrix("output.weight", t, o.n_embd, n_vocab);
+  if (fixed) {
+    std::vector<float> first_only(o.n_embd, 0.0f);
+    first_only[0] = 1.0f;
+    weights.f32_vector("output_norm.weight", first_only);
+    weights.matrix("output.weight", t, o.n_embd, n_vocab, [&](uint64_t r, std::vector<float>& row) {
+      row[0] = static_cast<int64_t>(r) == *o.always_token ? 1.0f : -1.0f;
+    });
+  } else {
+    weights.vector("output_norm.weight", o.n_embd, 1.0f, 0.2f);
+    if (!o.tied_embeddings) weights.matrix("output.weight", t, o.n_embd, n_vocab);
+  }
   if (o.llama3_rope_freqs) weights.f32_vector("rope_freqs.weight", fixture_rope_freq_factors(o));
   return writer.finish();
 }
 
-}  // namespace cloister::engine::testing
+FixtureFile::FixtureFile(const FixtureOptions& options) {
+  static int counter = 0;
+  path_ =
+      std::filesystem::temp_directory_path() / ("cloister-fixture-" + std::to_string(::getpid()) +
+                                                "-" + std::to_string(++counter) + ".gguf");
+  const Bytes bytes = build_fixture_model(options);
+  (void)write_file_atomically(path_, bytes);
+}
+
+FixtureFile::~FixtureFile() {
+  std::error_code ignored;
+  std::filesystem::remove(path_, ignored);
+}
+
+}  // namespace cloister::engine::fixtures

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +15,7 @@
 #include "engine/model/config.h"
 #include "engine/tensor/tensor_type.h"
 
-namespace cloister::engine::testing {
+namespace cloister::engine::fixtures {
 
 struct FixtureOptions {
   Architecture architecture = Architecture::kLlama;
@@ -31,7 +33,25 @@ struct FixtureOptions {
   float linear_rope_factor = 0.0f;  // > 0: rope.scaling.type = linear with this factor
   std::string chat_template;        // tokenizer.chat_template, if not empty
   std::vector<std::string> extra_control_tokens;
+  // If set, the model predicts this token after every input (F32 only): the
+  // blocks add nothing to the residual stream, every embedding's first
+  // coordinate is positive, and the output reads only that coordinate.
+  std::optional<int32_t> always_token;
   uint32_t seed = 1;
+};
+
+// Writes build_fixture_model(options) to a file in the temporary directory
+// and returns its path; the file is removed when the returned object dies.
+class FixtureFile {
+ public:
+  explicit FixtureFile(const FixtureOptions& options);
+  FixtureFile(const FixtureFile&) = delete;
+  FixtureFile& operator=(const FixtureFile&) = delete;
+  ~FixtureFile();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
 };
 
 // Returns the bytes of a GGUF model file built as `options` says.
@@ -40,4 +60,4 @@ Bytes build_fixture_model(const FixtureOptions& options);
 // Returns the RoPE factors build_fixture_model writes when llama3_rope_freqs is set.
 std::vector<float> fixture_rope_freq_factors(const FixtureOptions& options);
 
-}  // namespace cloister::engine::testing
+}  // namespace cloister::engine::fixtures
