@@ -88,17 +88,21 @@ Result<std::string> render_inst(ChatFormat format, std::span<const ChatMessage> 
                        "(a system message may only come first)");
     }
     if (expect_user) {
-      std::string content(trim(m.content));
-      if (i == first && !system.empty()) {
-        content = format == ChatFormat::kLlama2 ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + content
-                                                : system + "\n\n" + content;
-      }
       // Llama 2 opens every user turn with BOS (the tokenizer adds the first).
       if (i > first && format == ChatFormat::kLlama2) out += "<s>";
-      out += "[INST] " + content + " [/INST]";
+      out += "[INST] ";
+      if (i == first && !system.empty()) {
+        if (format == ChatFormat::kLlama2) {
+          out.append("<<SYS>>\n").append(system).append("\n<</SYS>>\n\n");
+        } else {
+          out.append(system).append("\n\n");
+        }
+      }
+      out.append(trim(m.content)).append(" [/INST]");
     } else {
-      out += format == ChatFormat::kLlama2 ? " " + std::string(trim(m.content)) + " </s>"
-                                           : std::string(trim(m.content)) + "</s>";
+      if (format == ChatFormat::kLlama2) out += " ";
+      out.append(trim(m.content));
+      out += format == ChatFormat::kLlama2 ? " </s>" : "</s>";
     }
     expect_user = !expect_user;
   }

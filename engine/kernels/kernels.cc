@@ -6,7 +6,10 @@
 #include "engine/kernels/f16.h"
 #include "engine/kernels/f32.h"
 #include "engine/kernels/q4_0.h"
+#include "engine/kernels/q4_1.h"
 #include "engine/kernels/q4_k.h"
+#include "engine/kernels/q5_0.h"
+#include "engine/kernels/q5_1.h"
 #include "engine/kernels/q5_k.h"
 #include "engine/kernels/q6_k.h"
 
@@ -38,6 +41,9 @@ bool can_compute(TensorType type) {
     case TensorType::kBF16:
     case TensorType::kQ8_0:
     case TensorType::kQ4_0:
+    case TensorType::kQ4_1:
+    case TensorType::kQ5_0:
+    case TensorType::kQ5_1:
     case TensorType::kQ4_K:
     case TensorType::kQ5_K:
     case TensorType::kQ6_K: return true;
@@ -48,7 +54,10 @@ bool can_compute(TensorType type) {
 ActivationFormat activation_format(TensorType type) {
   switch (type) {
     case TensorType::kQ8_0:
-    case TensorType::kQ4_0: return ActivationFormat::kQ8_0;
+    case TensorType::kQ4_0:
+    case TensorType::kQ4_1:
+    case TensorType::kQ5_0:
+    case TensorType::kQ5_1: return ActivationFormat::kQ8_0;
     case TensorType::kQ4_K:
     case TensorType::kQ5_K:
     case TensorType::kQ6_K: return ActivationFormat::kQ8_K;
@@ -92,6 +101,9 @@ void dequantize_row(TensorType type, ByteSpan row, std::span<float> out) {
     case TensorType::kBF16: return dequantize_row_bf16(view_as<uint16_t>(row), out);
     case TensorType::kQ8_0: return dequantize_row_q8_0(view_as<BlockQ8_0>(row), out);
     case TensorType::kQ4_0: return dequantize_row_q4_0(view_as<BlockQ4_0>(row), out);
+    case TensorType::kQ4_1: return dequantize_row_q4_1(view_as<BlockQ4_1>(row), out);
+    case TensorType::kQ5_0: return dequantize_row_q5_0(view_as<BlockQ5_0>(row), out);
+    case TensorType::kQ5_1: return dequantize_row_q5_1(view_as<BlockQ5_1>(row), out);
     case TensorType::kQ4_K: return dequantize_row_q4_k(view_as<BlockQ4_K>(row), out);
     case TensorType::kQ5_K: return dequantize_row_q5_k(view_as<BlockQ5_K>(row), out);
     case TensorType::kQ6_K: return dequantize_row_q6_k(view_as<BlockQ6_K>(row), out);
@@ -110,6 +122,9 @@ void quantize_row(TensorType type, std::span<const float> x, std::span<uint8_t> 
     case TensorType::kBF16: return quantize_row_bf16(x, view_as_mutable<uint16_t>(out));
     case TensorType::kQ8_0: return quantize_row_q8_0(x, view_as_mutable<BlockQ8_0>(out));
     case TensorType::kQ4_0: return quantize_row_q4_0(x, view_as_mutable<BlockQ4_0>(out));
+    case TensorType::kQ4_1: return quantize_row_q4_1(x, view_as_mutable<BlockQ4_1>(out));
+    case TensorType::kQ5_0: return quantize_row_q5_0(x, view_as_mutable<BlockQ5_0>(out));
+    case TensorType::kQ5_1: return quantize_row_q5_1(x, view_as_mutable<BlockQ5_1>(out));
     case TensorType::kQ4_K: return quantize_row_q4_k(x, view_as_mutable<BlockQ4_K>(out));
     case TensorType::kQ5_K: return quantize_row_q5_k(x, view_as_mutable<BlockQ5_K>(out));
     case TensorType::kQ6_K: return quantize_row_q6_k(x, view_as_mutable<BlockQ6_K>(out));
@@ -125,6 +140,9 @@ float dot_row(TensorType type, ByteSpan row, const Activations& x) {
     case TensorType::kBF16: return dot_bf16(view_as<uint16_t>(row), x.f32());
     case TensorType::kQ8_0: return dot_q8_0_q8_0(view_as<BlockQ8_0>(row), x.q8_0());
     case TensorType::kQ4_0: return dot_q4_0_q8_0(view_as<BlockQ4_0>(row), x.q8_0());
+    case TensorType::kQ4_1: return dot_q4_1_q8_0(view_as<BlockQ4_1>(row), x.q8_0());
+    case TensorType::kQ5_0: return dot_q5_0_q8_0(view_as<BlockQ5_0>(row), x.q8_0());
+    case TensorType::kQ5_1: return dot_q5_1_q8_0(view_as<BlockQ5_1>(row), x.q8_0());
     case TensorType::kQ4_K: return dot_q4_k_q8_k(view_as<BlockQ4_K>(row), x.q8_k());
     case TensorType::kQ5_K: return dot_q5_k_q8_k(view_as<BlockQ5_K>(row), x.q8_k());
     case TensorType::kQ6_K: return dot_q6_k_q8_k(view_as<BlockQ6_K>(row), x.q8_k());

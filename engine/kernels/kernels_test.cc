@@ -40,6 +40,22 @@ double reference_value(TensorType type, const std::vector<uint8_t>& row, size_t 
       const int nibble = (block[2 + i % 16] >> (4 * (i / 16))) & 15;
       return half(block) * (nibble - 8);
     }
+    case TensorType::kQ4_1: {
+      const uint8_t* block = bytes + 20 * (e / 32);
+      const size_t i = e % 32;
+      return half(block) * ((block[4 + i % 16] >> (4 * (i / 16))) & 15) + half(block + 2);
+    }
+    case TensorType::kQ5_0:
+    case TensorType::kQ5_1: {
+      const bool has_min = type == TensorType::kQ5_1;
+      const uint8_t* block = bytes + (has_min ? 24 : 22) * (e / 32);
+      const uint8_t* qh = block + (has_min ? 4 : 2);
+      const size_t i = e % 32;
+      const int low = (qh[4 + i % 16] >> (4 * (i / 16))) & 15;
+      const int high = (qh[i / 8] >> (i % 8)) & 1;
+      const int q = low | (high << 4);
+      return has_min ? half(block) * q + half(block + 2) : half(block) * (q - 16);
+    }
     case TensorType::kQ4_K:
     case TensorType::kQ5_K: {
       const bool five = type == TensorType::kQ5_K;
@@ -77,7 +93,8 @@ double reference_value(TensorType type, const std::vector<uint8_t>& row, size_t 
 }
 
 constexpr TensorType kAllTypes[] = {TensorType::kF32,  TensorType::kF16,  TensorType::kBF16,
-                                    TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_K,
+                                    TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_1,
+                                    TensorType::kQ5_0, TensorType::kQ5_1, TensorType::kQ4_K,
                                     TensorType::kQ5_K, TensorType::kQ6_K};
 
 class KernelTest : public ::testing::TestWithParam<TensorType> {
@@ -108,7 +125,13 @@ class KernelTest : public ::testing::TestWithParam<TensorType> {
           break;
         }
         case TensorType::kQ8_0:
-        case TensorType::kQ4_0: set_half(start); break;
+        case TensorType::kQ4_0:
+        case TensorType::kQ5_0: set_half(start); break;
+        case TensorType::kQ4_1:
+        case TensorType::kQ5_1:
+          set_half(start);
+          set_half(start + 2);
+          break;
         case TensorType::kQ4_K:
         case TensorType::kQ5_K:
           set_half(start);
@@ -156,7 +179,9 @@ double relative_round_trip_bound(TensorType type) {
     case TensorType::kBF16: return 5e-3;
     case TensorType::kQ8_0: return 0.01;
     case TensorType::kQ6_K: return 0.04;
-    case TensorType::kQ5_K: return 0.08;
+    case TensorType::kQ5_K:
+    case TensorType::kQ5_0:
+    case TensorType::kQ5_1: return 0.08;
     default: return 0.16;
   }
 }

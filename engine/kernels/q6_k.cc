@@ -31,7 +31,8 @@ void dequantize_row_q6_k(std::span<const BlockQ6_K> src, std::span<float> dst) {
     unpack_q6_k(block, q);
     const float d = fp16_to_f32(block.d);
     for (size_t e = 0; e < kQK_K; ++e) {
-      dst[b * kQK_K + e] = d * block.scales[e / 16] * q[e];
+      const int8_t scale = block.scales[e / 16];  // each scale covers 16 elements
+      dst[b * kQK_K + e] = d * scale * q[e];
     }
   }
 }

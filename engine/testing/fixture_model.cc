@@ -61,7 +61,8 @@ FixtureVocab byte_level_vocab(const FixtureOptions& options) {
       {space, "t"},        {"h", "i"}, {space, "w"},         {"o", "r"},
       {space + "w", "or"}, {"l", "d"}, {space + "wor", "ld"}};
   for (const auto& [left, right] : merges) {
-    vocab.merges.push_back(left + " " + right);
+    vocab.merges.push_back(left);
+    vocab.merges.back().append(" ").append(right);
     vocab.add(left + right, 0, 1);
   }
   for (const char* control : {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}) {
