@@ -40,8 +40,7 @@ void bpe_tokenize_word(const Vocab& vocab, std::string_view word, std::vector<To
   }
   std::vector<Symbol> symbols;
   for (size_t offset = 0; offset < word.size();) {
-    const size_t length =
-        std::min(utf8_sequence_length(static_cast<uint8_t>(word[offset])), word.size() - offset);
+    const size_t length = utf8_char_length(word, offset);
     const int index = static_cast<int>(symbols.size());
     symbols.push_back({index - 1, offset + length == word.size() ? -1 : index + 1, offset, length});
     offset += length;

@@ -34,8 +34,7 @@ struct BigramOrder {
 void spm_tokenize(const Vocab& vocab, std::string_view text, std::vector<TokenId>& out) {
   std::vector<Symbol> symbols;
   for (size_t offset = 0; offset < text.size();) {
-    const size_t length =
-        std::min(utf8_sequence_length(static_cast<uint8_t>(text[offset])), text.size() - offset);
+    const size_t length = utf8_char_length(text, offset);
     const int index = static_cast<int>(symbols.size());
     symbols.push_back({index - 1, offset + length == text.size() ? -1 : index + 1, offset, length});
     offset += length;

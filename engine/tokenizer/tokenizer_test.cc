@@ -140,6 +140,14 @@ TEST(BytePairEncoding, KeepsInvalidUtf8AsBytes) {
   EXPECT_EQ(tokenizer.decode(tokens), text);
 }
 
+TEST(SentencePiece, RoundTripsInvalidUtf8) {
+  CLOISTER_TEST_DATA(path, "vocab/ggml-vocab-llama-spm.gguf");
+  Tokenizer tokenizer = load("vocab/ggml-vocab-llama-spm.gguf");
+  // A lead byte followed by a space must not swallow the escaped space.
+  const std::string text = "ok \xff\xfe\xc3 \t end \x9f";
+  EXPECT_EQ(tokenizer.decode(tokenizer.encode(text, false, false)), text);
+}
+
 TEST(TokenDecoder, StreamsTheSameTextAsDecode) {
   CLOISTER_TEST_DATA(path, "vocab/ggml-vocab-llama-spm.gguf");
   Tokenizer tokenizer = load("vocab/ggml-vocab-llama-spm.gguf");

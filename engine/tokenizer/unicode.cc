@@ -54,6 +54,15 @@ size_t utf8_sequence_length(uint8_t lead) {
   return kLengths[lead >> 4];
 }
 
+size_t utf8_char_length(std::string_view text, size_t offset) {
+  const size_t claimed = utf8_sequence_length(static_cast<uint8_t>(text[offset]));
+  if (claimed == 1 || offset + claimed > text.size()) return 1;
+  for (size_t i = 1; i < claimed; ++i) {
+    if ((static_cast<uint8_t>(text[offset + i]) & 0xc0) != 0x80) return 1;
+  }
+  return claimed;
+}
+
 size_t incomplete_utf8_tail(std::string_view text) {
   // A sequence is at most 4 bytes, so only the last 3 can start an incomplete one.
   for (size_t back = 1; back <= 3 && back <= text.size(); ++back) {

@@ -14,6 +14,11 @@ namespace cloister::engine {
 // stray continuation byte counts as a sequence of 1.
 size_t utf8_sequence_length(uint8_t lead);
 
+// Returns the length of the character at text[offset]: its UTF-8 sequence
+// length if that many well-formed bytes follow, and 1 otherwise (so that an
+// invalid byte stands alone and never swallows its neighbours).
+size_t utf8_char_length(std::string_view text, size_t offset);
+
 // Returns how many trailing bytes of `text` are the start of a UTF-8 sequence
 // that is not complete yet (0 if the text ends on a sequence boundary).
 size_t incomplete_utf8_tail(std::string_view text);

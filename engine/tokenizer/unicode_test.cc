@@ -25,6 +25,10 @@ TEST(Utf8, FindsIncompleteTails) {
   EXPECT_EQ(incomplete_utf8_tail("\xf0\x9f\xa6"), 3u);
   EXPECT_EQ(incomplete_utf8_tail("\xf0\x9f\xa6\x99"), 0u);
   EXPECT_EQ(encode_utf8(0x1f999), "\xf0\x9f\xa6\x99");
+  EXPECT_EQ(utf8_char_length("\xc3\xa9x", 0), 2u);
+  EXPECT_EQ(utf8_char_length("\xc3x", 0), 1u);     // a lead byte without its continuation
+  EXPECT_EQ(utf8_char_length("\xf0\x9f", 0), 1u);  // truncated
+  EXPECT_EQ(utf8_char_length("\x9f", 0), 1u);      // a stray continuation byte
 }
 
 std::vector<std::string> split(std::string_view pre, std::string_view text) {
