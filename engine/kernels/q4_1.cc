@@ -28,10 +28,10 @@ void quantize_row_q4_1(std::span<const float> src, std::span<BlockQ4_1> dst) {
     dst[b].d = f32_to_fp16(d);
     dst[b].m = f32_to_fp16(min);
     for (size_t i = 0; i < 16; ++i) {
-      const auto q0 =
-          static_cast<uint8_t>(std::min(15, static_cast<int>((x[i] - min) * id + 0.5f)));
-      const auto q1 =
-          static_cast<uint8_t>(std::min(15, static_cast<int>((x[i + 16] - min) * id + 0.5f)));
+      const auto q0 = static_cast<uint8_t>(
+          std::min(15, static_cast<int>(std::floor((x[i] - min) * id + 0.5f))));
+      const auto q1 = static_cast<uint8_t>(
+          std::min(15, static_cast<int>(std::floor((x[i + 16] - min) * id + 0.5f))));
       dst[b].qs[i] = static_cast<uint8_t>(q0 | (q1 << 4));
     }
   }

@@ -1,6 +1,7 @@
 #include "engine/kernels/q5_1.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/kernels/fp16.h"
 #include "engine/kernels/q5_0.h"
@@ -28,8 +29,8 @@ void quantize_row_q5_1(std::span<const float> src, std::span<BlockQ5_1> dst) {
     dst[b].m = f32_to_fp16(min);
     uint32_t high = 0;
     for (size_t i = 0; i < 16; ++i) {
-      const int q0 = std::min(31, static_cast<int>((x[i] - min) * id + 0.5f));
-      const int q1 = std::min(31, static_cast<int>((x[i + 16] - min) * id + 0.5f));
+      const int q0 = std::min(31, static_cast<int>(std::floor((x[i] - min) * id + 0.5f)));
+      const int q1 = std::min(31, static_cast<int>(std::floor((x[i + 16] - min) * id + 0.5f)));
       dst[b].qs[i] = static_cast<uint8_t>((q0 & 0x0f) | ((q1 & 0x0f) << 4));
       high |= static_cast<uint32_t>((q0 >> 4) & 1) << i;
       high |= static_cast<uint32_t>((q1 >> 4) & 1) << (i + 16);
