@@ -1,13 +1,21 @@
 // cloister-engine, run as a separate process the way a user runs it.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <regex>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "base/files.h"
 #include "engine/testing/fixture_model.h"
+#include "net/http_client.h"
 #include "testing/test_data.h"
 
 namespace cloister::tools {
@@ -136,6 +144,65 @@ TEST(CloisterEngineCli, InfoOnAVocabularyOnlyFileSaysItCannotRun) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.out.find("architecture 'gpt2' is not supported"), std::string::npos)
       << result.out;
+}
+
+// Kills and reaps a child process on scope exit unless it was reaped already,
+// so that a failed assertion never leaves a server running.
+class ChildGuard {
+ public:
+  explicit ChildGuard(pid_t pid) : pid_(pid) {}
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  ~ChildGuard() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  void reaped() { pid_ = 0; }
+
+ private:
+  pid_t pid_;
+};
+
+TEST(CloisterEngineCli, ServesUntilTerminated) {
+  CLOISTER_TEST_DATA(model, "models/stories260K.gguf");
+  const std::string stderr_path = ::testing::TempDir() + "serve_stderr";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> args = {CLOISTER_ENGINE_BINARY, "serve",    "-m",
+                                   model.string(),         "--listen", "127.0.0.1:0",
+                                   "--model-name",         "stories"};
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, CLOISTER_ENGINE_BINARY, &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ChildGuard guard(pid);
+
+  // The server reports the port it bound; wait (boundedly) for that line.
+  std::string port;
+  const std::regex listening(R"(http://127\.0\.0\.1:([0-9]+)/v1)");
+  for (int attempt = 0; attempt < 200 && port.empty(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    Result<std::string> err = read_text_file(stderr_path);
+    std::smatch match;
+    if (err.ok() && std::regex_search(*err, match, listening)) port = match[1];
+  }
+  ASSERT_FALSE(port.empty()) << "the server did not report its address";
+  Result<net::HttpResponse> models = net::http_get("http://127.0.0.1:" + port + "/v1/models");
+  ASSERT_TRUE(models.ok()) << models.error().message();
+  EXPECT_EQ(models->status, 200);
+  EXPECT_NE(models->body.find("\"stories\""), std::string::npos);
+
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  guard.reaped();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST(CloisterEngineCli, ErrorsGoToStderrWithAUsageExitCode) {

@@ -15,4 +15,7 @@ void add_tokenize_command(Program& program);
 // run -m FILE [-p PROMPT | --chat] [sampling options]: generate text.
 void add_run_command(Program& program);
 
+// serve -m FILE [--listen HOST:PORT]: an OpenAI-compatible HTTP server.
+void add_serve_command(Program& program);
+
 }  // namespace cloister::tools::engine_cli

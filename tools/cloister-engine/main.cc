@@ -9,5 +9,6 @@ int main(int argc, char** argv) {
   cloister::tools::engine_cli::add_info_command(program);
   cloister::tools::engine_cli::add_tokenize_command(program);
   cloister::tools::engine_cli::add_run_command(program);
+  cloister::tools::engine_cli::add_serve_command(program);
   return program.run(argc, argv);
 }
