@@ -87,8 +87,9 @@ Result<TimePoint> parse_rfc3339(std::string_view text) {
       return fail();
     }
   }
-  if (!text.empty() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  // system_clock counts nanoseconds in 64 bits: only years 1678..2261 fit.
+  if (!text.empty() || year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 ||
+      day > 31 || hour > 23 || minute > 59 || second > 60) {
     return fail();
   }
   tm.tm_year = year - 1900;

@@ -1,5 +1,6 @@
 // cloister: the client. Chat, history, keys, the verifying proxy, and offline
 // attestation checks for auditors.
+#include "tools/cloister/attest_command.h"
 #include "tools/cloister/dev_command.h"
 #include "tools/common/cli.h"
 
@@ -10,5 +11,6 @@ int main(int argc, char** argv) {
       "Every answer comes from code whose measurement the client verified first.");
   program.app().require_subcommand(0, 1);
   cloister::tools::register_dev_commands(program);
+  cloister::tools::register_attest_commands(program);
   return program.run(argc, argv);
 }

@@ -1,0 +1,85 @@
+// Speed of the engine's building blocks, for comparing kernels as they
+// change: one matrix-vector product per tensor type, and one decode step of a
+// small random-weight model. Ratios between types matter more than absolute
+// numbers (see docs/benchmarks.md).
+#include <random>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "engine/engine.h"
+#include "engine/kernels/kernels.h"
+#include "engine/tensor/matvec.h"
+#include "engine/testing/fixture_model.h"
+
+namespace cloister::engine {
+namespace {
+
+constexpr TensorType kTypes[] = {TensorType::kF32,  TensorType::kF16,  TensorType::kBF16,
+                                 TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_K,
+                                 TensorType::kQ5_K, TensorType::kQ6_K};
+
+void BM_MatVec(benchmark::State& state) {
+  const auto type = kTypes[state.range(0)];
+  const uint64_t rows = 1024;
+  const uint64_t cols = 1024;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> values(cols);
+  const uint64_t stride = *row_bytes(type, cols);
+  std::vector<uint8_t> data(stride * rows);
+  for (uint64_t r = 0; r < rows; ++r) {
+    for (float& v : values) v = normal(rng);
+    kernels::quantize_row(type, values, std::span<uint8_t>(data).subspan(r * stride, stride));
+  }
+  Matrix matrix{"bench", type, rows, cols, stride, data};
+  std::vector<float> x(cols);
+  for (float& v : x) v = normal(rng);
+  std::vector<float> y(rows);
+  InputVector input;
+  for (auto _ : state) {
+    input.set(x);  // includes quantizing the activations, as in the model
+    matvec(matrix, input, y, nullptr);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetLabel(std::string(tensor_type_name(type)));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows * cols));
+}
+BENCHMARK(BM_MatVec)->DenseRange(0, std::size(kTypes) - 1);
+
+void BM_DecodeToken(benchmark::State& state) {
+  fixtures::FixtureOptions options;
+  options.weight_type = kTypes[state.range(0)];
+  options.n_embd = 512;
+  options.n_ff = 1536;
+  options.n_head = 8;
+  options.n_head_kv = 2;
+  options.n_ctx = 4096;
+  fixtures::FixtureFile file(options);
+  Result<std::shared_ptr<const Model>> model = Model::load(file.path());
+  if (!model.ok()) {
+    state.SkipWithError(model.error().message().c_str());
+    return;
+  }
+  GenerationOptions generation;
+  generation.sampling = greedy_sampling();
+  generation.max_tokens = 0;
+  generation.ignore_end_of_generation = true;
+  Generator generator(**model, {});
+  Result<SequenceId> id = generator.add_sequence(std::vector<TokenId>{1, 5}, generation);
+  for (auto _ : state) {
+    Result<std::vector<SequenceEvent>> events = generator.step();
+    if (!events.ok() || events->empty() || events->front().finished) {
+      state.SkipWithError("the sequence ended");
+      return;
+    }
+  }
+  state.SetLabel(std::string(tensor_type_name(options.weight_type)));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_DecodeToken)->DenseRange(0, std::size(kTypes) - 1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace cloister::engine
+
+BENCHMARK_MAIN();

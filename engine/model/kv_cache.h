@@ -1,0 +1,35 @@
+// The keys and values of every position a sequence has seen, per layer, so
+// that each new token attends to the past without recomputing it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/model/config.h"
+
+namespace cloister::engine {
+
+class KvCache {
+ public:
+  // Reserves room for `capacity` positions of a model shaped like `config`.
+  KvCache(const ModelConfig& config, uint32_t capacity);
+
+  uint32_t capacity() const { return capacity_; }
+
+  // The key (n_head_kv * head_dim floats) and value (n_head_kv * value_dim)
+  // rows of `layer` at position `pos` (< capacity).
+  std::span<float> key(uint32_t layer, uint32_t pos);
+  std::span<float> value(uint32_t layer, uint32_t pos);
+  std::span<const float> key(uint32_t layer, uint32_t pos) const;
+  std::span<const float> value(uint32_t layer, uint32_t pos) const;
+
+ private:
+  uint32_t capacity_;
+  size_t key_width_;
+  size_t value_width_;
+  std::vector<float> keys_;    // [layer][pos][key_width]
+  std::vector<float> values_;  // [layer][pos][value_width]
+};
+
+}  // namespace cloister::engine
