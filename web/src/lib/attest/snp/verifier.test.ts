@@ -1,6 +1,5 @@
 // The public SNP vectors in ../shared/data/attestation/snp, with the verdicts
 // its README states (and the C++ verifier gives).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { test_data } from '../../test_data.test_support';
 import { hex_encode } from '../../bytes/encoding';
@@ -10,6 +9,7 @@ import { parse_pem_certificates } from '../x509';
 import { kDefaultSnpPolicy } from './policy';
 import { parse_report } from './report';
 import { kAmdRoots } from './roots';
+import { resign, simulated_evidence } from './simulated.test_support';
 import { verify_snp_evidence } from './verifier';
 
 const read = (path: string) => test_data('attestation/snp/' + path);
@@ -119,20 +119,16 @@ describe('SEV-SNP evidence (real reports)', () => {
 });
 
 describe('SIMULATED SEV-SNP evidence (web/fixtures/simulated)', () => {
-  const dir = new URL('../../../../fixtures/simulated/', import.meta.url).pathname;
-  const simulated = () => ({
-    report: new Uint8Array(readFileSync(dir + 'report.bin')),
-    certificates: parse_pem_certificates(readFileSync(dir + 'chain.pem', 'utf8')),
-  });
+  const development = { ...kDefaultSnpPolicy, allow_simulated: true };
 
   it('is refused by default, naming SIMULATED', async () => {
-    const { verdict } = await verify_snp_evidence(simulated(), kDefaultSnpPolicy, kAt2027);
+    const { verdict } = await verify_snp_evidence(simulated_evidence(), kDefaultSnpPolicy, kAt2027);
     expect(verdict.simulated).toBe(true);
     expect(verdict.failures.map((f) => f.reason)).toEqual([Reason.SimulatedNotAllowed]);
   });
 
   it('verifies completely under a development policy, and says SIMULATED', async () => {
-    const { verdict, chain } = await verify_snp_evidence(simulated(), { ...kDefaultSnpPolicy, allow_simulated: true }, kAt2027);
+    const { verdict, chain } = await verify_snp_evidence(simulated_evidence(), development, kAt2027);
     expect(verdict.describe_failures()).toBe('');
     expect(verdict.simulated).toBe(true);
     expect(chain!.endorsement.product_name).toBe('Milan-SIMULATED');
@@ -141,10 +137,39 @@ describe('SIMULATED SEV-SNP evidence (web/fixtures/simulated)', () => {
   });
 
   it('still checks the stand-in signature', async () => {
-    const evidence = simulated();
+    const evidence = simulated_evidence();
     evidence.report[0x90]! ^= 1;
-    const { verdict } = await verify_snp_evidence(evidence, { ...kDefaultSnpPolicy, allow_simulated: true }, kAt2027);
+    const { verdict } = await verify_snp_evidence(evidence, development, kAt2027);
     expect(verdict.failures.map((f) => f.reason)).toEqual([Reason.SignatureInvalid]);
+  });
+
+  it('lists every policy failure of a signed report, as the C++ verifier does', async () => {
+    const evidence = simulated_evidence();
+    evidence.report = resign(evidence.report, (r) => {
+      r[0x0a] = 0x0f; // POLICY bits 16..19: SMT, reserved 1, MIGRATE_MA, DEBUG
+      r[0x189] = 0x11; // CPUID model 0x11: a Genoa, not a Milan
+      r[0x180] = 2; // REPORTED_TCB bootloader 2, below the VCEK's 3
+      r[0x1a0]! ^= 1; // CHIP_ID
+    });
+    const strict = { ...development, allow_smt: false, minimum_tcb: { fmc: 0, bootloader: 3, tee: 0, snp: 8, microcode: 115 } };
+    const { verdict } = await verify_snp_evidence(evidence, strict, kAt2027);
+    expect(verdict.failures.map((f) => f.reason)).toEqual([
+      Reason.ProductMismatch,
+      Reason.ReportedTcbMismatch,
+      Reason.TcbBelowMinimum,
+      Reason.ChipIdMismatch,
+      Reason.DebugPolicySet,
+      Reason.MigrationAgentAllowed,
+      Reason.SmtNotAllowed,
+    ]);
+    expect(verdict.describe_failures()).toContain('product mismatch: CPUID family 0x19 model 0x11 is not a Milan CPU');
+  });
+
+  it('names an unsupported report version apart from malformed bytes', async () => {
+    const evidence = simulated_evidence();
+    evidence.report[0] = 6;
+    const { verdict } = await verify_snp_evidence(evidence, development, kAt2027);
+    expect(verdict.failures.map((f) => f.reason)).toEqual([Reason.UnsupportedEvidence]);
   });
 });
 

@@ -4,6 +4,7 @@
 // the real reports in ../shared/data/attestation/snp.
 import { bytes_equal, hex_encode } from '../../bytes/encoding';
 import { buffer } from '../../crypto/webcrypto';
+import { CloisterError } from '../../errors';
 import { Reason, Verdict } from '../verdict';
 import { type VerifiedChain, verify_snp_chain } from './chain';
 import { type SnpPolicy, kDefaultSnpPolicy } from './policy';
@@ -57,6 +58,18 @@ async function check_signature(report: SnpReport, chain: VerifiedChain, verdict:
   }
   verdict.pass(`signature: ECDSA P-384/SHA-384 over bytes [0, 0x2A0) by the ${key_name}`);
   return true;
+}
+
+// The report's CPUID (v3 and later) must name a CPU of the ARK's generation.
+function check_cpuid(report: SnpReport, chain: VerifiedChain, verdict: Verdict): void {
+  if (report.cpuid === null) return;
+  const { family, model } = report.cpuid;
+  const ok =
+    chain.product === 'Milan' ? family === 0x19 && model >> 4 === 0 : chain.product === 'Genoa' ? family === 0x19 && model >> 4 === 1 : family === 0x1a && model >> 4 <= 1;
+  if (!ok) {
+    const hex = (n: number) => n.toString(16).padStart(2, '0');
+    verdict.fail(Reason.ProductMismatch, `CPUID family 0x${hex(family)} model 0x${hex(model)} is not a ${chain.product} CPU`);
+  }
 }
 
 function check_tcb(report: SnpReport, chain: VerifiedChain, policy: SnpPolicy, verdict: Verdict): void {
@@ -169,12 +182,15 @@ export async function verify_snp_evidence(
   try {
     report = parse_report(evidence.report);
   } catch (e) {
-    verdict.fail(Reason.MalformedEvidence, e instanceof Error ? e.message : String(e));
+    const unsupported = e instanceof CloisterError && e.code === 'unsupported';
+    verdict.fail(unsupported ? Reason.UnsupportedEvidence : Reason.MalformedEvidence, e instanceof Error ? e.message : String(e));
     return { verdict, report: null, chain: null };
   }
+  verdict.pass(`parse: SNP report version ${report.version}`);
   const chain = await verify_snp_chain(evidence.certificates, policy.allow_simulated, at, roots, verdict);
   if (chain === null) return { verdict, report, chain };
   if (!(await check_signature(report, chain, verdict))) return { verdict, report, chain };
+  check_cpuid(report, chain, verdict);
   check_tcb(report, chain, policy, verdict);
   check_chip_id(report, chain, verdict);
   check_guest(report, policy, verdict);
