@@ -5,12 +5,10 @@
 // binding (REPORT_DATA). Every refusal is a `rejected` error whose message
 // starts with its reason; on success, a summary for the attestation panel.
 import { bytes_equal, hex_encode } from '../bytes/encoding';
-import { ByteReader } from '../bytes/reader';
 import { CloisterError } from '../errors';
-import { read_der } from '../attest/der';
 import { kDefaultSnpPolicy, type SnpPolicy } from '../attest/snp/policy';
 import { verify_snp_evidence } from '../attest/snp/verifier';
-import { parse_pem_certificates } from '../attest/x509';
+import { parse_snp_certificates } from '../attest/snp/certificates';
 import { parse_release_proof } from '../tlog/release_proof';
 import { type LogTrustPolicy, consistency_from_tiles, verify_release_proof } from '../tlog/release_verify';
 import type { TileFetcher } from '../tlog/tiles';
@@ -43,20 +41,6 @@ export interface AttestationSummary {
 
 function refuse(reason: string, detail: string): CloisterError {
   return new CloisterError('rejected', `${reason}: ${detail}`);
-}
-
-// Splits the collateral into DER certificates: PEM text, or DER certificates back to back.
-export function split_certificates(collateral: Uint8Array): Uint8Array[] {
-  const text_start = new TextDecoder().decode(collateral.subarray(0, 11));
-  if (text_start === '-----BEGIN ') return parse_pem_certificates(new TextDecoder().decode(collateral));
-  const reader = new ByteReader(collateral);
-  const out: Uint8Array[] = [];
-  while (!reader.empty) {
-    const start = reader.offset;
-    read_der(reader, 0x30, 'certificate');
-    out.push(collateral.subarray(start, reader.offset));
-  }
-  return out;
 }
 
 // Verifies `offer` under `trust`; throws `rejected` naming the first failure.
@@ -96,7 +80,7 @@ export async function attest_offer(offer: EnclaveOffer, trust: ClientTrust): Pro
   };
   let certificates: Uint8Array[];
   try {
-    certificates = split_certificates(bundle.collateral);
+    certificates = parse_snp_certificates(bundle.collateral);
   } catch (e) {
     throw refuse('malformed evidence', `certificates: ${(e as Error).message}`);
   }
