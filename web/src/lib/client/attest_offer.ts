@@ -103,7 +103,10 @@ export async function attest_offer(offer: EnclaveOffer, trust: ClientTrust): Pro
     checkpoint: { origin: release.checkpoint.origin, size: release.checkpoint.size, root: hex_encode(release.checkpoint.root) },
     models: manifest.models.map((m) => ({ name: m.name, sha256: hex_encode(m.sha256) })),
     checks: [...verdict.passed, `release ${manifest.version} is entry ${release.index} of ${release.checkpoint.origin}`],
-    notes: verdict.notes,
+    notes: [
+      ...verdict.notes,
+      ...(bundle.gpu_evidence.length > 0 ? ['the enclave sent NVIDIA GPU evidence, which the web app does not verify yet'] : []),
+    ],
     checkpoint_to_store: release.update.checkpoint_to_store,
     checkpoint_advanced: release.update.advanced,
   };
