@@ -82,6 +82,10 @@ HttpResponse serve_static(HostContext& context, HttpRequest& request) {
     return net::json_error(404, "not_found", "no web app is configured on this host");
   }
   std::string_view path = request.param("path");
+  // Hidden files (.env, .git) are never served, not even as the app shell.
+  if (path.starts_with('.') || path.find("/.") != std::string_view::npos) {
+    return net::json_error(404, "not_found", "no such file");
+  }
   if (auto file = resolve(context.config.static_dir, path)) {
     return serve_file(*file, path.starts_with("assets/"));
   }
