@@ -1,8 +1,7 @@
 // The encrypted blob store: opaque, versioned ciphertext per account, with
 // optimistic concurrency (If-Match / If-None-Match) and a change feed for sync.
-#include <charconv>
-
 #include "host/api/api_support.h"
+#include "host/api/request_parsing.h"
 #include "host/api/routes.h"
 
 namespace cloister::host {
@@ -12,40 +11,8 @@ using net::HttpRequest;
 using net::HttpResponse;
 using net::Method;
 
-constexpr size_t kMaxBlobIdLength = 128;
 constexpr uint64_t kDefaultPageSize = 500;
 constexpr uint64_t kMaxPageSize = 1000;
-
-Status check_blob_id(std::string_view id) {
-  bool valid = !id.empty() && id.size() <= kMaxBlobIdLength;
-  for (char c : id) {
-    valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.');
-  }
-  if (!valid) {
-    return Error(ErrorCode::kMalformed, "blob id must be 1 to 128 characters of [A-Za-z0-9._-]");
-  }
-  return ok_status();
-}
-
-std::optional<uint64_t> parse_decimal(std::string_view text) {
-  uint64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// Parses an entity tag holding a version: "12" (quoted, as sent) or 12.
-Result<uint64_t> parse_version_tag(std::string_view tag) {
-  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {
-    tag = tag.substr(1, tag.size() - 2);
-  }
-  auto version = parse_decimal(tag);
-  if (!version) return Error(ErrorCode::kMalformed, "entity tag must be a quoted version number");
-  return *version;
-}
-
-std::string etag(uint64_t version) { return "\"" + std::to_string(version) + "\""; }
 
 nlohmann::json describe(const BlobMeta& meta) {
   return {{"id", meta.id},
@@ -56,32 +23,12 @@ nlohmann::json describe(const BlobMeta& meta) {
           {"updated_at_ms", meta.updated_ms}};
 }
 
-Result<Precondition> precondition_of(const HttpRequest& request) {
-  auto if_match = request.headers.get("If-Match");
-  auto if_none_match = request.headers.get("If-None-Match");
-  if (if_match && if_none_match) {
-    return Error(ErrorCode::kMalformed, "send either If-Match or If-None-Match, not both");
-  }
-  if (if_none_match) {
-    if (*if_none_match != "*") {
-      return Error(ErrorCode::kMalformed, "If-None-Match on a write must be *");
-    }
-    return Precondition::must_not_exist();
-  }
-  if (if_match) {
-    CLOISTER_ASSIGN_OR_RETURN(uint64_t version, parse_version_tag(*if_match));
-    return Precondition::must_match(version);
-  }
-  return Error(ErrorCode::kFailedPrecondition,
-               "a blob write needs If-None-Match: * (create) or If-Match: \"<version>\" (update)");
-}
-
 HttpResponse put_blob(HostContext& context, HttpRequest& request) {
   auto account = authenticate(context, request);
   if (!account.ok()) return api_error(account.error());
   std::string_view id = request.param("id");
   if (auto valid = check_blob_id(id); !valid.ok()) return api_error(valid.error());
-  auto precondition = precondition_of(request);
+  auto precondition = write_precondition(request);
   if (!precondition.ok()) return api_error(precondition.error());
   Quota quota{context.config.quotas.max_bytes_per_account,
               context.config.quotas.max_blobs_per_account};
@@ -94,7 +41,7 @@ HttpResponse put_blob(HostContext& context, HttpRequest& request) {
   }
   bool created = precondition->kind == Precondition::Kind::kMustNotExist;
   HttpResponse response = json_response(created ? 201 : 200, describe(*written));
-  response.headers.set("ETag", etag(written->version));
+  response.headers.set("ETag", version_tag(written->version));
   return response;
 }
 
@@ -109,13 +56,13 @@ HttpResponse get_blob(HostContext& context, HttpRequest& request) {
     auto version = parse_version_tag(*cached);
     if (version.ok() && *version == blob->meta.version) {
       HttpResponse not_modified = HttpResponse::empty(304);
-      not_modified.headers.set("ETag", etag(blob->meta.version));
+      not_modified.headers.set("ETag", version_tag(blob->meta.version));
       return not_modified;
     }
   }
   HttpResponse response = HttpResponse::text(200, std::string(blob->data.begin(), blob->data.end()),
                                              "application/octet-stream");
-  response.headers.set("ETag", etag(blob->meta.version));
+  response.headers.set("ETag", version_tag(blob->meta.version));
   response.headers.set("Cache-Control", "no-store");
   return response;
 }
@@ -134,7 +81,7 @@ HttpResponse delete_blob(HostContext& context, HttpRequest& request) {
   auto deleted = context.store.delete_blob(*account, id, if_match, context.clock.now());
   if (!deleted.ok()) return api_error(deleted.error());
   HttpResponse response = json_response(200, describe(*deleted));
-  response.headers.set("ETag", etag(deleted->version));
+  response.headers.set("ETag", version_tag(deleted->version));
   return response;
 }
 

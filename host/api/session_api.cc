@@ -2,6 +2,7 @@
 // replica. The host never looks inside the messages.
 #include "base/encoding.h"
 #include "host/api/api_support.h"
+#include "host/api/request_parsing.h"
 #include "host/api/routes.h"
 #include "host/relay/session_relay.h"
 
@@ -15,31 +16,6 @@ using net::WebSocketUpgrade;
 // Browsers cannot set headers on a WebSocket, so a token may also come as the
 // subprotocol "cloister.bearer.<token>", offered beside "cloister.v1".
 constexpr std::string_view kProtocol = "cloister.v1";
-constexpr std::string_view kBearerProtocolPrefix = "cloister.bearer.";
-
-struct OfferedProtocols {
-  bool cloister = false;
-  std::optional<std::string> token;
-};
-
-OfferedProtocols read_protocols(const HttpRequest& request) {
-  OfferedProtocols offered;
-  auto header = request.headers.get("Sec-WebSocket-Protocol");
-  if (!header) return offered;
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == kProtocol) offered.cloister = true;
-    if (item.starts_with(kBearerProtocolPrefix)) {
-      offered.token = std::string(item.substr(kBearerProtocolPrefix.size()));
-    }
-  }
-  return offered;
-}
 
 // Everything a relayed session holds until it ends.
 struct SessionHolds {
@@ -58,7 +34,7 @@ WebSocketUpgrade open_session(HostContext& context, HttpRequest& request) {
   if (auto refused = over_limit(context, context.limits.session_opens, client, "session_opens")) {
     return WebSocketUpgrade::refuse(std::move(*refused));
   }
-  OfferedProtocols protocols = read_protocols(request);
+  OfferedProtocols protocols = read_offered_protocols(request);
   std::optional<std::string> token;
   if (auto bearer = request.bearer_token()) token = std::string(*bearer);
   if (!token) token = protocols.token;

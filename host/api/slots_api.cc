@@ -5,6 +5,7 @@
 // of the client-side Argon2id work (see docs/deployment.md).
 #include "base/encoding.h"
 #include "host/api/api_support.h"
+#include "host/api/request_parsing.h"
 #include "host/api/routes.h"
 
 namespace cloister::host {
@@ -13,16 +14,6 @@ namespace {
 using net::HttpRequest;
 using net::HttpResponse;
 using net::Method;
-
-Result<LookupId> parse_lookup_id(std::string_view text) {
-  auto bytes = base64url_decode(text);
-  LookupId id{};
-  if (!bytes.ok() || bytes->size() != id.size()) {
-    return Error(ErrorCode::kMalformed, "lookup id must be 32 bytes in base64url");
-  }
-  std::copy(bytes->begin(), bytes->end(), id.begin());
-  return id;
-}
 
 HttpResponse get_slot(HostContext& context, HttpRequest& request) {
   auto id = parse_lookup_id(request.param("lookup_id"));
