@@ -65,14 +65,15 @@ class Relay : public std::enable_shared_from_this<Relay> {
         self->metrics_.messages_to_client.inc();
         self->metrics_.bytes_to_client.inc(size);
       }
-      self->sink(direction).async_write(std::move(*message), [self, direction](Status written) {
-        if (!written.ok()) {
-          // The receiving side is gone; end the sending side too.
-          return self->source(direction).close(
-              forwarded_close(self->sink(direction).peer_close_status()));
-        }
-        self->pump(direction);
-      });
+      self->sink(direction).async_write(
+          std::move(*message), [self, direction](const Status& written) {
+            if (!written.ok()) {
+              // The receiving side is gone; end the sending side too.
+              return self->source(direction).close(
+                  forwarded_close(self->sink(direction).peer_close_status()));
+            }
+            self->pump(direction);
+          });
     });
   }
 

@@ -404,6 +404,7 @@ class PostgresStore final : public Store {
                                  "change_seq LIMIT $3",
                              PgParams().add(account).add(as_int(since)).add(as_int(limit + 1))));
       std::vector<BlobMeta> changes;
+      changes.reserve(static_cast<size_t>(rows.rows()));
       for (int row = 0; row < rows.rows(); ++row) changes.push_back(read_meta(rows, row));
       return make_page(std::move(changes), since, limit);
     });

@@ -33,6 +33,7 @@ Result<std::unique_ptr<HostProcess>> HostProcess::start(const std::string& binar
       ::dup2(log_fd, STDOUT_FILENO);
     }
     std::vector<char*> raw;
+    raw.reserve(argv.size() + 1);
     for (auto& arg : argv) raw.push_back(arg.data());
     raw.push_back(nullptr);
     ::execv(raw[0], raw.data());

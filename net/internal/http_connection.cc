@@ -475,7 +475,7 @@ class HttpConnection final : public Closeable,
 
 }  // namespace
 
-void serve_connection(tcp::socket socket, std::shared_ptr<ServerContext> server,
+void serve_connection(tcp::socket socket, const std::shared_ptr<ServerContext>& server,
                       std::shared_ptr<ConnectionLease> lease) {
   if (server->tls) {
     auto connection = std::make_shared<HttpConnection<TlsStream>>(
