@@ -3,6 +3,7 @@
 #include "host/store/store.h"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -19,21 +20,32 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// One PostgreSQL cluster for the whole binary; each test gets its own database.
+// One PostgreSQL cluster per test process, started on first use (CTest runs
+// each test in its own process, and the SQLite half needs none); each test
+// gets its own database.
 class PostgresEnvironment : public ::testing::Environment {
  public:
-  void SetUp() override {
-    auto started = testing::PostgresCluster::start();
-    if (started.ok()) {
-      cluster = std::move(*started);
-    } else {
-      failure = started.error().message();
-    }
-  }
-  void TearDown() override { cluster.reset(); }
+  void TearDown() override { cluster_.reset(); }
 
-  static inline std::unique_ptr<testing::PostgresCluster> cluster;
-  static inline std::string failure;
+  // Returns the cluster, starting it if needed; null (with `failure` set) if
+  // PostgreSQL cannot run here.
+  static testing::PostgresCluster* cluster(std::string& failure) {
+    std::call_once(started_, [] {
+      auto started = testing::PostgresCluster::start();
+      if (started.ok()) {
+        cluster_ = std::move(*started);
+      } else {
+        failure_ = started.error().message();
+      }
+    });
+    failure = failure_;
+    return cluster_.get();
+  }
+
+ private:
+  static inline std::once_flag started_;
+  static inline std::unique_ptr<testing::PostgresCluster> cluster_;
+  static inline std::string failure_;
 };
 
 const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
@@ -61,13 +73,14 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(opened.ok()) << opened.error().message();
       store_ = std::move(*opened);
     } else {
-      if (!PostgresEnvironment::cluster) {
-        if (cloister::testing::running_in_ci()) FAIL() << PostgresEnvironment::failure;
-        GTEST_SKIP() << PostgresEnvironment::failure;
+      std::string failure;
+      testing::PostgresCluster* cluster = PostgresEnvironment::cluster(failure);
+      if (cluster == nullptr) {
+        if (cloister::testing::running_in_ci()) FAIL() << failure;
+        GTEST_SKIP() << failure;
       }
       static std::atomic<int> next_database{0};
-      auto conninfo = PostgresEnvironment::cluster->create_database(
-          "store_test_" + std::to_string(next_database++));
+      auto conninfo = cluster->create_database("store_test_" + std::to_string(next_database++));
       ASSERT_TRUE(conninfo.ok()) << conninfo.error().message();
       auto opened = open_postgres_store({*conninfo, 4});
       ASSERT_TRUE(opened.ok()) << opened.error().message();
