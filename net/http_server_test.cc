@@ -156,7 +156,7 @@ TEST(HttpServer, NeverSendsMalformedStatusesOrHeaders) {
   auto server = start();
   auto client = client_for(*server);
   auto response = client.get("/bad-response");
-  ASSERT_TRUE(response.ok());
+  ASSERT_TRUE(response.ok()) << response.error().message();
   EXPECT_EQ(response->status, 500);
   EXPECT_FALSE(response->headers.contains("X-Split"));
   EXPECT_FALSE(response->headers.contains("Set-Cookie"));
