@@ -45,6 +45,7 @@ class AccountService {
   // Revokes a token.
   Status sign_out(std::string_view token);
 
+  // Returns the origin sign-in signatures are bound to.
   const std::string& origin() const { return config_.origin; }
 
   // Returns the bytes a client signs to answer `challenge` at `origin`:

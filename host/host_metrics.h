@@ -28,6 +28,7 @@ class HostMetrics {
   // Returns the Prometheus text of every metric.
   std::string render() const { return registry_.render(); }
 
+  // Returns the underlying registry, for metrics registered elsewhere.
   net::MetricsRegistry& registry() { return registry_; }
 
   net::Gauge& sessions_active;

@@ -32,6 +32,7 @@ class HostService {
   // Stops accepting, closes sessions (1001), and joins every thread.
   void stop();
 
+  // The service's parts, for tests and the admin tools.
   HostMetrics& metrics();
   ReplicaPool& replicas();
   Store& store();

@@ -52,6 +52,7 @@ class ReplicaPool {
   // Blocks; call from a handler thread.
   Result<Connection> connect(const net::WebSocketClientOptions& options);
 
+  // Returns each replica's health and open session count, in config order.
   std::vector<ReplicaStatus> status() const;
 
  private:

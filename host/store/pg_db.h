@@ -21,10 +21,13 @@ namespace cloister::host {
 // Statement parameters ($1, $2, ...), in order.
 class PgParams {
  public:
+  // Append the next parameter: an integer (as text), a bytea (sent binary;
+  // it must stay alive until the statement ran), or text.
   PgParams& add(int64_t value);
-  PgParams& add(ByteSpan bytea);  // must stay alive until the statement ran
+  PgParams& add(ByteSpan bytea);
   PgParams& add_text(std::string_view text);
 
+  // The arrays PQexecParams takes.
   int size() const { return static_cast<int>(values_.size()); }
   const char* const* values() const { return values_.data(); }
   const int* lengths() const { return lengths_.data(); }
@@ -44,15 +47,18 @@ class PgResult {
   PgResult(PgResult&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
   PgResult& operator=(PgResult&&) = delete;
 
+  // Returns the number of result rows.
   int rows() const;
   // Returns the number of rows an INSERT, UPDATE or DELETE touched.
   uint64_t affected() const;
+  // Read a column of a row, in PostgreSQL's text format.
   bool is_null(int row, int column) const;
   std::string text(int row, int column) const;
   int64_t integer(int row, int column) const;
   bool boolean(int row, int column) const;
   // Decodes a bytea column from its hex text form ("\x0a1b...").
   Result<Bytes> bytea(int row, int column) const;
+  // Returns the libpq result, for error details.
   pg_result* raw() const { return result_; }
 
  private:
@@ -82,6 +88,7 @@ class PgConnection {
 // A fixed set of connections shared by threads; each caller borrows one.
 class PgPool {
  public:
+  // Opens `size` connections (at least one) to `conninfo`.
   static Result<std::unique_ptr<PgPool>> open(const std::string& conninfo, size_t size);
 
   // Borrows a connection for the duration of `fn(PgConnection&)`.

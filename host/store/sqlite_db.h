@@ -27,6 +27,7 @@ class SqliteConnection {
 
   // Runs one or more statements that return no rows.
   Status exec(std::string_view sql);
+  // Returns the raw handle, for statements.
   sqlite3* handle() { return db_; }
   // Returns the error for the connection's last failure during `what`.
   Error error(std::string_view what) const;
@@ -54,6 +55,7 @@ class SqliteStatement {
   // Steps to completion, expecting no rows.
   Status run();
 
+  // Read column `index` (0-based) of the current row; NULL reads as 0 or empty.
   int64_t column_int(int index) const;
   Bytes column_blob(int index) const;
   std::string column_text(int index) const;
@@ -82,6 +84,7 @@ class SqliteTransaction {
   }
   SqliteTransaction& operator=(SqliteTransaction&&) = delete;
 
+  // Commits; after a failure the destructor rolls back.
   Status commit();
 
  private:
