@@ -232,6 +232,7 @@ Result<HostConfig> parse_config(std::string_view json_text) {
   CLOISTER_TRY(root.read("io_threads", config.io_threads));
   CLOISTER_TRY(root.read("handler_threads", config.handler_threads));
   CLOISTER_TRY(root.read("static_dir", config.static_dir));
+  CLOISTER_TRY(root.read("log_dir", config.log_dir));
   CLOISTER_TRY(root.read("metrics_token", config.metrics_token));
   CLOISTER_TRY(root.read("client_ip_header", config.client_ip_header));
   CLOISTER_TRY(root.read_seconds("tombstone_retention_seconds", config.tombstone_retention));
@@ -311,6 +312,10 @@ Status validate_config(const HostConfig& config) {
     return Error(ErrorCode::kInvalidArgument,
                  "static_dir '" + config.static_dir.string() + "' is not a directory");
   }
+  if (!config.log_dir.empty() && !std::filesystem::is_regular_file(config.log_dir / "checkpoint")) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "log_dir '" + config.log_dir.string() + "' holds no checkpoint (is it a log?)");
+  }
   return ok_status();
 }
 
@@ -331,6 +336,7 @@ std::string describe_config(const HostConfig& config) {
       {"io_threads", config.io_threads},
       {"handler_threads", config.handler_threads},
       {"static_dir", config.static_dir.string()},
+      {"log_dir", config.log_dir.string()},
       {"metrics_token", config.metrics_token.empty() ? "" : "(set)"},
       {"client_ip_header", config.client_ip_header},
       {"tombstone_retention_seconds", seconds(config.tombstone_retention)},

@@ -87,6 +87,7 @@ struct HostConfig {
   size_t handler_threads = 8;
   DatabaseConfig database;
   std::filesystem::path static_dir;  // the web app build; empty: none
+  std::filesystem::path log_dir;     // a transparency log (tlog-tiles) served at /log/
   RelayConfig relay;
   LimitsConfig limits;
   QuotaConfig quotas;

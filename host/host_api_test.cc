@@ -9,6 +9,9 @@
 #include "base/encoding.h"
 #include "crypto/random.h"
 #include "host/testing/host_harness.h"
+#include "tlog/log_directory.h"
+#include "tlog/note.h"
+#include "tlog/tiles.h"
 
 namespace cloister::host {
 namespace {
@@ -246,6 +249,39 @@ TEST_F(HostApiTest, ServesTheWebAppWithStrictSecurityHeaders) {
   EXPECT_EQ(client_->get("/../outside.txt")->status, 400);
   EXPECT_EQ(client_->get("/%2e%2e/outside.txt")->status, 400);
   EXPECT_EQ(client_->get("/assets%2F..%2F..%2Foutside.txt")->status, 400);
+}
+
+TEST_F(HostApiTest, ServesTheTransparencyLogsCheckpointAndTilesOnly) {
+  auto signer =
+      tlog::NoteSigner::generate("example.org/cloister-test-log", tlog::KeyType::kEd25519);
+  ASSERT_TRUE(signer.ok());
+  auto log = tlog::LogDirectory::create(dir_.path() / "log", *signer);
+  ASSERT_TRUE(log.ok());
+  std::vector<Bytes> entries = {to_bytes("first entry"), to_bytes("second entry")};
+  auto appended = log->append(entries, *signer);
+  ASSERT_TRUE(appended.ok());
+  HostConfig config = testing::test_config(dir_.path());
+  config.log_dir = dir_.path() / "log";
+  start(config);
+
+  auto checkpoint = client_->get("/log/checkpoint");
+  ASSERT_TRUE(checkpoint.ok());
+  EXPECT_EQ(checkpoint->status, 200);
+  EXPECT_EQ(checkpoint->body, appended->checkpoint);
+  EXPECT_EQ(checkpoint->headers.get("Cache-Control"), "no-cache");
+
+  auto tile = client_->get("/log/" + tlog::tile_path(0, 0, 2));
+  ASSERT_TRUE(tile.ok());
+  EXPECT_EQ(tile->status, 200);
+  EXPECT_EQ(tile->body.size(), 2 * 32u);  // two leaf hashes
+  EXPECT_NE(tile->headers.get("Cache-Control")->find("immutable"), std::string::npos);
+  auto bundle = client_->get("/log/" + tlog::entry_bundle_path(0, 2));
+  ASSERT_TRUE(bundle.ok());
+  EXPECT_NE(bundle->body.find("second entry"), std::string::npos);
+
+  EXPECT_EQ(client_->get("/log/.lock")->status, 404);
+  EXPECT_EQ(client_->get("/log/")->status, 404);
+  EXPECT_EQ(client_->get("/log/tile/0/999")->status, 404);
 }
 
 TEST_F(HostApiTest, MetricsCountWithoutRevealingContent) {

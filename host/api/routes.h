@@ -19,6 +19,7 @@ Status add_blob_routes(net::Router& router, HostContext& context);
 Status add_session_route(net::Router& router, HostContext& context);
 // GET /healthz and GET /metrics.
 Status add_service_routes(net::Router& router, HostContext& context);
+// GET /log/{path*}: the transparency log (checkpoint and tiles only), then
 // GET /{path*}: the web app's static files (must be added last).
 Status add_static_routes(net::Router& router, HostContext& context);
 

@@ -1,4 +1,4 @@
-// The web app's static files, /healthz and /metrics.
+// The web app's static files, the transparency log at /log/, /healthz and /metrics.
 #include <fstream>
 
 #include "base/files.h"
@@ -99,6 +99,21 @@ HttpResponse serve_static(HostContext& context, HttpRequest& request) {
   return net::json_error(404, "not_found", "no such file");
 }
 
+// Serves the transparency log's checkpoint and tiles (c2sp.org/tlog-tiles),
+// nothing else of the directory. Tiles never change once written, so only
+// the checkpoint is revalidated.
+HttpResponse serve_log(HostContext& context, HttpRequest& request) {
+  if (context.config.log_dir.empty()) {
+    return net::json_error(404, "not_found", "no transparency log is configured on this host");
+  }
+  std::string_view path = request.param("path");
+  bool is_tile = path.starts_with("tile/");
+  if (path != "checkpoint" && !is_tile) return net::json_error(404, "not_found", "no such file");
+  auto file = resolve(context.config.log_dir, path);
+  if (!file) return net::json_error(404, "not_found", "no such file");
+  return serve_file(*file, is_tile);
+}
+
 HttpResponse healthz(HostContext& context) {
   auto version = context.store.schema_version();
   if (!version.ok() || *version != kSchemaVersion) {
@@ -129,6 +144,9 @@ Status add_service_routes(net::Router& router, HostContext& context) {
 }
 
 Status add_static_routes(net::Router& router, HostContext& context) {
+  CLOISTER_TRY(router.add(
+      Method::kGet, "/log/{path*}",
+      limited(context, [&context](HttpRequest& request) { return serve_log(context, request); })));
   return router.add(Method::kGet, "/{path*}", limited(context, [&context](HttpRequest& request) {
                       return serve_static(context, request);
                     }));

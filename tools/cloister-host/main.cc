@@ -26,6 +26,7 @@ struct Overrides {
   std::string listen;    // "ADDRESS:PORT"
   int port = -1;
   std::string static_dir;
+  std::string log_dir;
 };
 
 void add_config_flags(CLI::App* command, Overrides& overrides, bool serving) {
@@ -46,6 +47,11 @@ void add_config_flags(CLI::App* command, Overrides& overrides, bool serving) {
   command
       ->add_option("--static-dir", overrides.static_dir,
                    "Directory of the web app's static build to serve at /")
+      ->check(CLI::ExistingDirectory);
+  command
+      ->add_option("--log-dir", overrides.log_dir,
+                   "A transparency log directory (cloister-log) to serve at /log/, so clients "
+                   "can fetch its checkpoint and tiles for consistency proofs")
       ->check(CLI::ExistingDirectory);
 }
 
@@ -96,6 +102,7 @@ Result<HostConfig> effective_config(const Overrides& overrides) {
   if (!overrides.listen.empty()) CLOISTER_TRY(apply_listen(overrides.listen, config));
   if (overrides.port >= 0) config.port = static_cast<uint16_t>(overrides.port);
   if (!overrides.static_dir.empty()) config.static_dir = overrides.static_dir;
+  if (!overrides.log_dir.empty()) config.log_dir = overrides.log_dir;
   CLOISTER_TRY(cloister::host::validate_config(config));
   return config;
 }
