@@ -112,7 +112,7 @@ TEST_P(BatchTest, APromptInOneBatchMatchesTokenByToken) {
   }
 }
 
-TEST_P(BatchTest, ASequencesResultDoesNotDependOnTheRestOfTheBatch) {
+TEST_P(BatchTest, ASequencesResultDependsOnTheRestOfTheBatchOnlyByRounding) {
   const ModelConfig& config = model_->config();
   const std::vector<TokenId> prompts[3] = {{1, 70, 5}, {1, 200}, {1, 33, 9, 12}};
   std::vector<KvCache> caches;
@@ -126,8 +126,9 @@ TEST_P(BatchTest, ASequencesResultDoesNotDependOnTheRestOfTheBatch) {
     }
     ASSERT_TRUE(model_->forward_batch(prompt, scratch, rope, nullptr).ok());
   }
-  // Sequence 0's next token alone, then together with the other two: the
-  // caches are the same, and so must its logits be, bit for bit.
+  // Sequence 0's next token alone (row dot products), then together with
+  // the other two (blocked kernels where the path has them): the caches are
+  // the same, so its logits may differ only by rounding.
   const BatchToken next[3] = {
       {7, 3, &caches[0], true}, {8, 2, &caches[1], true}, {9, 4, &caches[2], true}};
   ASSERT_TRUE(model_->forward_batch(std::span(next, 1), scratch, rope, nullptr).ok());
@@ -135,7 +136,15 @@ TEST_P(BatchTest, ASequencesResultDoesNotDependOnTheRestOfTheBatch) {
   ThreadPool pool(2);
   ASSERT_TRUE(model_->forward_batch(next, scratch, rope, &pool).ok());
   const std::vector<float> together(scratch.logits_row(0).begin(), scratch.logits_row(0).end());
-  EXPECT_EQ(alone, together);
+  const double scale = rms(alone);
+  ASSERT_GT(scale, 0.1);
+  for (size_t i = 0; i < alone.size(); ++i) {
+    ASSERT_LE(std::fabs(alone[i] - together[i]) / scale, kTolerance) << "logit " << i;
+  }
+  // Run twice, the same batch gives the same bits.
+  ASSERT_TRUE(model_->forward_batch(next, scratch, rope, &pool).ok());
+  EXPECT_EQ(together,
+            std::vector<float>(scratch.logits_row(0).begin(), scratch.logits_row(0).end()));
 }
 
 TEST_P(BatchTest, RejectsABatchLargerThanItsScratchAndBadTokens) {

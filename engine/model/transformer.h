@@ -96,8 +96,9 @@ class Transformer {
   // scratch.max_logits want logits), storing each token's keys and values in
   // its cache, and writes the wanted logits to scratch.logits_row(i) in batch
   // order. A token attends to the positions [0, pos] of its cache, so a
-  // prompt's tokens may share one batch. Each token's result is the same
-  // whatever else is in the batch. Fails, changing nothing, for a token
+  // prompt's tokens may share one batch. A token's result depends on the
+  // rest of the batch only through float rounding (batches of one and of
+  // several use different kernels). Fails, changing nothing, for a token
   // outside the vocabulary or a position beyond its cache's capacity.
   Status forward_batch(std::span<const BatchToken> batch, BatchScratch& scratch, RopeAngles& rope,
                        ThreadPool* pool) const;

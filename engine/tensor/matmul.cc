@@ -11,6 +11,11 @@ namespace {
 
 using kernels::ActivationFormat;
 
+// Below this many tokens, the blocked kernels' unpacking of each weight panel
+// costs more than it saves: row-by-row dot products (each row read once, then
+// reused from L1 for every token) are faster.
+constexpr size_t kMinGemmTokens = 2;
+
 size_t format_index(ActivationFormat format) { return static_cast<size_t>(format); }
 
 // The blocked kernels unpack a panel of weight rows per call; each thread
@@ -99,7 +104,7 @@ void matmul(const Matrix& w, BatchInput& input, float* y, size_t y_stride, Threa
   const kernels::KernelTable& table = kernels::active_kernels();
   const ActivationFormat format = kernels::activation_format(w.type);
   const size_t tokens = input.tokens();
-  if (table.gemm != nullptr && table.gemm_supports(w.type)) {
+  if (table.gemm != nullptr && table.gemm_supports(w.type) && tokens >= kMinGemmTokens) {
     // Whole panels per thread, so that no panel is unpacked twice.
     const kernels::SplitActivations& x = input.split(format, pool);
     const size_t panels = (w.rows + kernels::kPanelRows - 1) / kernels::kPanelRows;

@@ -48,8 +48,9 @@ class BatchInput {
 };
 
 // y[t * y_stride + r] = (W x_t)[r] for every token t of `input` (W.cols
-// values each) and every row r of W. The result for one token does not
-// depend on the other tokens of the batch or on the thread count.
+// values each) and every row r of W. The result does not depend on the
+// thread count; a single token takes row dot products and a batch the blocked
+// kernels, which sum in another order (a difference of float rounding).
 void matmul(const Matrix& w, BatchInput& input, float* y, size_t y_stride, ThreadPool* pool);
 
 }  // namespace cloister::engine

@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <vector>
 
 #include "engine/kernels/q4_0.h"
 #include "engine/kernels/q4_k.h"
@@ -184,27 +185,31 @@ CLOISTER_TARGET_AVX512 void avx512_unpack_panel(TensorType type, const uint8_t* 
   panel.rows = rows;
   const size_t cols = panel.cols;
   const size_t block = panel.block;
-  alignas(64) uint8_t bytes[kPanelLanes][kChunk];
+  // Each row is decoded whole, start to end, so that the weights are read
+  // as sequentially as a dot product reads them (decoding 16 rows a chunk at
+  // a time left the hardware prefetcher behind); the 16 decoded rows then
+  // sit in this thread's buffer (16 x cols bytes, in L2) for the transpose.
+  thread_local std::vector<uint8_t> decoded;
+  if (decoded.size() < kPanelLanes * cols) decoded.resize(kPanelLanes * cols);
   float scales[kChunk / 16];
   float mins[kChunk / 32];
   for (size_t v = 0; v < panel.vectors(); ++v) {
     uint8_t* q = panel.vector_q(v);
     float* scale = panel.vector_scale(v);
     float* min = panel.has_min ? panel.vector_min(v) : nullptr;
-    for (size_t first = 0; first < cols; first += kChunk) {
-      const size_t count = cols - first < kChunk ? cols - first : kChunk;
-      for (size_t lane = 0; lane < kPanelLanes; ++lane) {
-        const size_t r = v * kPanelLanes + lane;
-        if (r >= rows) {
-          std::memset(bytes[lane], 0, count);
-          for (size_t b = 0; b < count / block; ++b)
-            scale[(first / block + b) * kPanelLanes + lane] = 0;
-          for (size_t b = 0; min != nullptr && b < count / 32; ++b) {
-            min[(first / 32 + b) * kPanelLanes + lane] = 0;
-          }
-          continue;
-        }
-        decode(weights + r * row_stride, first, count, {bytes[lane], scales, mins});
+    for (size_t lane = 0; lane < kPanelLanes; ++lane) {
+      const size_t r = v * kPanelLanes + lane;
+      uint8_t* bytes = decoded.data() + lane * cols;
+      if (r >= rows) {
+        std::memset(bytes, 0, cols);
+        for (size_t b = 0; b < cols / block; ++b) scale[b * kPanelLanes + lane] = 0;
+        for (size_t b = 0; min != nullptr && b < cols / 32; ++b) min[b * kPanelLanes + lane] = 0;
+        continue;
+      }
+      const uint8_t* row = weights + r * row_stride;
+      for (size_t first = 0; first < cols; first += kChunk) {
+        const size_t count = cols - first < kChunk ? cols - first : kChunk;
+        decode(row, first, count, {bytes + first, scales, mins});
         for (size_t b = 0; b < count / block; ++b) {
           scale[(first / block + b) * kPanelLanes + lane] = scales[b];
         }
@@ -212,10 +217,8 @@ CLOISTER_TARGET_AVX512 void avx512_unpack_panel(TensorType type, const uint8_t* 
           min[(first / 32 + b) * kPanelLanes + lane] = mins[b];
         }
       }
-      for (size_t c = 0; c < count; c += 32) {
-        transpose_store(&bytes[0][c], kChunk, q + (first + c) / 4 * 64);
-      }
     }
+    for (size_t c = 0; c < cols; c += 32) transpose_store(decoded.data() + c, cols, q + c / 4 * 64);
   }
 }
 
