@@ -182,6 +182,36 @@ TEST_P(DispatchTest, VectorHelpersMatchScalar) {
   }
 }
 
+TEST_P(DispatchTest, AttentionRowHelpersMatchScalar) {
+  const KernelTable& scalar = scalar_kernels();
+  const KernelTable& path = kernel_table(GetParam());
+  for (size_t dim : {8u, 64u, 80u, 128u, 12u}) {
+    const size_t stride = dim * 3 + 4;  // rows of a KV cache: one head of several
+    const size_t n = 37;
+    std::vector<float> q = random_values(dim);
+    std::vector<float> rows = random_values(stride * n);
+    std::vector<float> expected(n);
+    std::vector<float> got(n);
+    scalar.dot_rows_f32(q.data(), rows.data(), stride, n, dim, expected.data());
+    path.dot_rows_f32(q.data(), rows.data(), stride, n, dim, got.data());
+    for (size_t i = 0; i < n; ++i) {
+      double magnitude = 0;
+      for (size_t d = 0; d < dim; ++d) magnitude += std::fabs(q[d] * rows[i * stride + d]);
+      EXPECT_NEAR(got[i], expected[i], allowed_difference(dim, magnitude)) << "dim " << dim;
+    }
+    std::vector<float> weights = random_values(n);
+    std::vector<float> sum_expected(dim, -1.0f);
+    std::vector<float> sum_got(dim, -1.0f);
+    scalar.weighted_rows_f32(weights.data(), rows.data(), stride, n, dim, sum_expected.data());
+    path.weighted_rows_f32(weights.data(), rows.data(), stride, n, dim, sum_got.data());
+    for (size_t d = 0; d < dim; ++d) {
+      double magnitude = 0;
+      for (size_t i = 0; i < n; ++i) magnitude += std::fabs(weights[i] * rows[i * stride + d]);
+      EXPECT_NEAR(sum_got[d], sum_expected[d], allowed_difference(n, magnitude)) << "dim " << dim;
+    }
+  }
+}
+
 // The blocked products (where the path has them) against scalar dot products
 // row by row and token by token, for batch sizes around the kernels' tile
 // sizes (4 tokens per AVX-512 pass, 16 per AMX tile) and a row count that is

@@ -158,17 +158,14 @@ void Transformer::batch_attention(const LayerWeights& layer, uint32_t layer_inde
       const KvCache& cache = *batch[t].cache;
       const float* query = s.q.data() + t * q_width + size_t{h} * c.head_dim;
       std::span<float> scores = std::span<float>(thread_scores(pos + 1)).first(pos + 1);
-      for (uint32_t p = 0; p <= pos; ++p) {
-        const float* key = cache.key(layer_index, p).data() + size_t{kv_head} * c.head_dim;
-        scores[p] = table.dot_f32(query, key, c.head_dim) * scale;
-      }
+      const float* keys = cache.key(layer_index, 0).data() + size_t{kv_head} * c.head_dim;
+      table.dot_rows_f32(query, keys, cache.key_stride(), pos + 1, c.head_dim, scores.data());
+      for (float& score : scores) score *= scale;
       softmax(scores);
       float* out = s.attended.data() + t * out_width + size_t{h} * c.value_dim;
-      std::fill(out, out + c.value_dim, 0.0f);
-      for (uint32_t p = 0; p <= pos; ++p) {
-        const float* value = cache.value(layer_index, p).data() + size_t{kv_head} * c.value_dim;
-        table.axpy_f32(scores[p], value, out, c.value_dim);
-      }
+      const float* values = cache.value(layer_index, 0).data() + size_t{kv_head} * c.value_dim;
+      table.weighted_rows_f32(scores.data(), values, cache.value_stride(), pos + 1, c.value_dim,
+                              out);
     }
   };
   run_parallel(tokens * c.n_head, attend, pool);
