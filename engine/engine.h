@@ -145,8 +145,9 @@ struct SequenceEvent {
 };
 
 // Decodes sequences token by token. Each sequence has its own KV cache and
-// sampler; step() advances all of them. (They are computed one after another
-// today; the interface is what batched decoding will implement.)
+// sampler; step() advances all of them. Sequences that are decoding run
+// together in one batched forward pass, so the weights are read once per
+// step for all of them; a new sequence's prompt runs in batches of tokens.
 class Generator {
  public:
   // `model` must outlive the generator.

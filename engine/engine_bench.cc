@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "engine/kernels/kernels.h"
+#include "engine/tensor/matmul.h"
 #include "engine/tensor/matvec.h"
 #include "engine/testing/fixture_model.h"
 
@@ -46,6 +47,38 @@ void BM_MatVec(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows * cols));
 }
 BENCHMARK(BM_MatVec)->DenseRange(0, std::size(kTypes) - 1);
+
+// One 2048 x 2048 matrix times a batch of tokens (1: a decode step; 8: eight
+// sequences decoding together; 128: a prefill batch), on the fastest kernel
+// path. Items are multiply-adds.
+void BM_MatMulBatch(benchmark::State& state) {
+  const auto type = kTypes[state.range(0)];
+  const auto tokens = static_cast<size_t>(state.range(1));
+  const uint64_t rows = 2048;
+  const uint64_t cols = 2048;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> values(cols);
+  const uint64_t stride = *row_bytes(type, cols);
+  std::vector<uint8_t> data(stride * rows);
+  for (uint64_t r = 0; r < rows; ++r) {
+    for (float& v : values) v = normal(rng);
+    kernels::quantize_row(type, values, std::span<uint8_t>(data).subspan(r * stride, stride));
+  }
+  Matrix matrix{"bench", type, rows, cols, stride, data};
+  std::vector<float> x(tokens * cols);
+  for (float& v : x) v = normal(rng);
+  std::vector<float> y(tokens * rows);
+  BatchInput input;
+  for (auto _ : state) {
+    input.set(x.data(), tokens, cols);  // includes quantizing the activations
+    matmul(matrix, input, y.data(), rows, nullptr);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetLabel(std::string(tensor_type_name(type)) + " x" + std::to_string(tokens));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows * cols * tokens));
+}
+BENCHMARK(BM_MatMulBatch)->ArgsProduct({{3, 5, 7}, {1, 8, 128}})->Unit(benchmark::kMillisecond);
 
 void BM_DecodeToken(benchmark::State& state) {
   fixtures::FixtureOptions options;

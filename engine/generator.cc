@@ -37,37 +37,44 @@ struct Generator::Sequence {
   bool reported_finish = false;
 };
 
+// Prompts run in chunks of this many tokens; a chunk is one batched forward pass.
+constexpr uint32_t kPrefillChunk = 128;
+
 struct Generator::Impl {
   Impl(const Model& m, const GeneratorOptions& o)
       : model(m),
         options(o),
         context(o.context_length != 0 ? o.context_length : m.info().context_length),
-        scratch(m.transformer().config(), context),
+        max_sequences(std::max(1u, o.max_sequences)),
+        scratch(m.transformer().config(), std::max(kPrefillChunk, max_sequences), max_sequences),
         rope(m.transformer().make_rope()),
-        logits(m.transformer().config().n_vocab),
-        pool(o.threads) {}
+        pool(o.threads) {
+    batch.reserve(scratch.max_tokens);
+    decoding.reserve(max_sequences);
+  }
 
-  Status run(Sequence& s, TokenId token, bool want_logits) {
-    CLOISTER_TRY(
-        model.transformer().forward(token, s.position, s.cache, scratch, rope,
-                                    want_logits ? std::span<float>(logits) : std::span<float>(),
-                                    pool.size() > 1 ? &pool : nullptr));
-    ++s.position;
+  ThreadPool* pool_or_null() { return pool.size() > 1 ? &pool : nullptr; }
+
+  // Runs a new sequence's prompt, chunk by chunk; the last token's logits
+  // land in scratch.logits_row(0).
+  Status prefill(Sequence& s) {
+    const size_t n = s.prompt.size();
+    for (size_t first = 0; first < n; first += kPrefillChunk) {
+      const size_t last = std::min(n, first + kPrefillChunk);
+      batch.clear();
+      for (size_t i = first; i < last; ++i) {
+        batch.push_back({s.prompt[i], static_cast<uint32_t>(i), &s.cache, i + 1 == n});
+      }
+      CLOISTER_TRY(model.transformer().forward_batch(batch, scratch, rope, pool_or_null()));
+    }
+    s.position = static_cast<uint32_t>(n);
     return ok_status();
   }
 
-  // Runs the prompt (first step) or the last sampled token, then samples.
-  Result<SequenceEvent> advance(Sequence& s) {
+  // Samples the next token of `s` from `logits` and reports it.
+  SequenceEvent sample(Sequence& s, std::span<float> logits) {
     SequenceEvent event;
     event.id = s.id;
-    if (s.position == 0) {
-      for (size_t i = 0; i < s.prompt.size(); ++i) {
-        CLOISTER_TRY(run(s, s.prompt[i], i + 1 == s.prompt.size()));
-      }
-    } else {
-      if (s.position >= context) return finish(s, FinishReason::kContextFull, event);
-      CLOISTER_TRY(run(s, *s.next, true));
-    }
     const TokenId token = s.sampler.sample(logits);
     s.sampler.accept(token);
     s.next = token;
@@ -85,6 +92,46 @@ struct Generator::Impl {
     return event;
   }
 
+  // New sequences run their prompts one by one; then every sequence that is
+  // decoding runs its last sampled token in one batch, so the weights are
+  // read once for all of them.
+  Result<std::vector<SequenceEvent>> step() {
+    slots.assign(sequences.size(), std::nullopt);
+    decoding.clear();
+    batch.clear();
+    for (size_t i = 0; i < sequences.size(); ++i) {
+      Sequence& s = *sequences[i];
+      if (s.finished) continue;
+      if (s.position == 0) {
+        CLOISTER_TRY(prefill(s));
+        slots[i] = sample(s, scratch.logits_row(0));
+      } else if (s.position >= context) {
+        SequenceEvent event;
+        event.id = s.id;
+        slots[i] = finish(s, FinishReason::kContextFull, event);
+      } else {
+        decoding.push_back(i);
+      }
+    }
+    for (size_t i : decoding) {
+      Sequence& s = *sequences[i];
+      batch.push_back({*s.next, s.position, &s.cache, true});
+    }
+    if (!batch.empty()) {
+      CLOISTER_TRY(model.transformer().forward_batch(batch, scratch, rope, pool_or_null()));
+      for (size_t row = 0; row < decoding.size(); ++row) {
+        Sequence& s = *sequences[decoding[row]];
+        ++s.position;
+        slots[decoding[row]] = sample(s, scratch.logits_row(row));
+      }
+    }
+    std::vector<SequenceEvent> events;
+    for (std::optional<SequenceEvent>& slot : slots) {
+      if (slot) events.push_back(std::move(*slot));
+    }
+    return events;
+  }
+
   static SequenceEvent finish(Sequence& s, FinishReason reason, SequenceEvent& event) {
     event.text += s.stop.flush();
     event.finished = reason;
@@ -96,11 +143,14 @@ struct Generator::Impl {
   const Model& model;
   GeneratorOptions options;
   uint32_t context;
-  ForwardScratch scratch;
+  uint32_t max_sequences;
+  BatchScratch scratch;
   RopeAngles rope;
-  std::vector<float> logits;
   ThreadPool pool;
   std::vector<std::unique_ptr<Sequence>> sequences;
+  std::vector<BatchToken> batch;
+  std::vector<size_t> decoding;  // indices into sequences of this step's decode batch
+  std::vector<std::optional<SequenceEvent>> slots;  // this step's event of each sequence
   SequenceId next_id = 1;
 };
 
@@ -125,7 +175,7 @@ Result<SequenceId> Generator::add_sequence(std::span<const TokenId> prompt,
                      " tokens and the context holds " + std::to_string(impl_->context) +
                      " (at least one must be left for the answer)");
   }
-  if (impl_->sequences.size() >= std::max(1u, impl_->options.max_sequences)) {
+  if (impl_->sequences.size() >= impl_->max_sequences) {
     return Error(ErrorCode::kResourceExhausted, "the generator already holds " +
                                                     std::to_string(impl_->sequences.size()) +
                                                     " sequences, its maximum");
@@ -136,15 +186,7 @@ Result<SequenceId> Generator::add_sequence(std::span<const TokenId> prompt,
   return id;
 }
 
-Result<std::vector<SequenceEvent>> Generator::step() {
-  std::vector<SequenceEvent> events;
-  for (auto& sequence : impl_->sequences) {
-    if (sequence->finished) continue;
-    CLOISTER_ASSIGN_OR_RETURN(SequenceEvent event, impl_->advance(*sequence));
-    events.push_back(std::move(event));
-  }
-  return events;
-}
+Result<std::vector<SequenceEvent>> Generator::step() { return impl_->step(); }
 
 void Generator::remove_sequence(SequenceId id) {
   std::erase_if(impl_->sequences, [id](const auto& s) { return s->id == id; });

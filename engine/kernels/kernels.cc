@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "engine/kernels/bf16.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/f16.h"
 #include "engine/kernels/f32.h"
 #include "engine/kernels/q4_0.h"
@@ -80,14 +81,23 @@ void Activations::prepare(ActivationFormat format, std::span<const float> x) {
     case ActivationFormat::kQ8_0:
       assert(x.size() % kQ8_0BlockElements == 0);
       q8_0_.resize(x.size() / kQ8_0BlockElements);
-      quantize_row_q8_0(x, q8_0_);
+      active_kernels().quantize_q8_0(x.data(), x.size(), q8_0_.data());
       break;
     case ActivationFormat::kQ8_K:
       assert(x.size() % kQK_K == 0);
       q8_k_.resize(x.size() / kQK_K);
-      quantize_row_q8_k(x, q8_k_);
+      active_kernels().quantize_q8_k(x.data(), x.size(), q8_k_.data());
       break;
   }
+}
+
+const void* Activations::data() const {
+  switch (format_) {
+    case ActivationFormat::kF32: return f32_.data();
+    case ActivationFormat::kQ8_0: return q8_0_.data();
+    case ActivationFormat::kQ8_K: return q8_k_.data();
+  }
+  return nullptr;
 }
 
 void dequantize_row(TensorType type, ByteSpan row, std::span<float> out) {
@@ -134,20 +144,9 @@ void quantize_row(TensorType type, std::span<const float> x, std::span<uint8_t> 
 
 float dot_row(TensorType type, ByteSpan row, const Activations& x) {
   assert(x.format() == activation_format(type));
-  switch (type) {
-    case TensorType::kF32: return dot_f32(view_as<float>(row), x.f32());
-    case TensorType::kF16: return dot_f16(view_as<uint16_t>(row), x.f32());
-    case TensorType::kBF16: return dot_bf16(view_as<uint16_t>(row), x.f32());
-    case TensorType::kQ8_0: return dot_q8_0_q8_0(view_as<BlockQ8_0>(row), x.q8_0());
-    case TensorType::kQ4_0: return dot_q4_0_q8_0(view_as<BlockQ4_0>(row), x.q8_0());
-    case TensorType::kQ4_1: return dot_q4_1_q8_0(view_as<BlockQ4_1>(row), x.q8_0());
-    case TensorType::kQ5_0: return dot_q5_0_q8_0(view_as<BlockQ5_0>(row), x.q8_0());
-    case TensorType::kQ5_1: return dot_q5_1_q8_0(view_as<BlockQ5_1>(row), x.q8_0());
-    case TensorType::kQ4_K: return dot_q4_k_q8_k(view_as<BlockQ4_K>(row), x.q8_k());
-    case TensorType::kQ5_K: return dot_q5_k_q8_k(view_as<BlockQ5_K>(row), x.q8_k());
-    case TensorType::kQ6_K: return dot_q6_k_q8_k(view_as<BlockQ6_K>(row), x.q8_k());
-    default: assert(false && "dot_row: unsupported type"); return 0.0f;
-  }
+  const DotFn dot = active_kernels().dot_for(type);
+  assert(dot != nullptr && "dot_row: unsupported type");
+  return dot(row.data(), x.data(), x.size());
 }
 
 }  // namespace cloister::engine::kernels

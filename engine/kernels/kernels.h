@@ -42,6 +42,8 @@ class Activations {
   std::span<const float> f32() const { return {f32_.data(), size_}; }
   std::span<const BlockQ8_0> q8_0() const { return {q8_0_.data(), size_ / kQ8_0BlockElements}; }
   std::span<const BlockQ8_K> q8_k() const { return {q8_k_.data(), size_ / kQK_K}; }
+  // Returns the prepared values in format(): floats, BlockQ8_0 or BlockQ8_K blocks.
+  const void* data() const;
 
  private:
   ActivationFormat format_ = ActivationFormat::kF32;

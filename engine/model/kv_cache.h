@@ -16,6 +16,9 @@ class KvCache {
   KvCache(const ModelConfig& config, uint32_t capacity);
 
   uint32_t capacity() const { return capacity_; }
+  // Floats from one position's key (value) row to the next position's.
+  size_t key_stride() const { return key_width_; }
+  size_t value_stride() const { return value_width_; }
 
   // The key (n_head_kv * head_dim floats) and value (n_head_kv * value_dim)
   // rows of `layer` at position `pos` (< capacity).

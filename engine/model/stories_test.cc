@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/kernels/dispatch.h"
 #include "engine/model/transformer.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "testing/test_data.h"
@@ -18,7 +19,17 @@ TokenId argmax(const std::vector<float>& logits) {
   return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
-TEST(Stories260K, GreedyDecodingMatchesTheReferenceOutput) {
+// Runs on every kernel path this machine has (scalar, AVX2, AVX-512, AMX).
+class Stories260K : public ::testing::TestWithParam<kernels::KernelPath> {
+ protected:
+  void SetUp() override { ASSERT_TRUE(kernels::set_kernel_path(GetParam()).ok()); }
+  void TearDown() override { (void)kernels::set_kernel_path(default_path_); }
+
+ private:
+  kernels::KernelPath default_path_ = kernels::active_kernel_path();
+};
+
+TEST_P(Stories260K, GreedyDecodingMatchesTheReferenceOutput) {
   CLOISTER_TEST_DATA(model_path, "models/stories260K.gguf");
   CLOISTER_TEST_DATA(expected_path, "models/stories260K.greedy200.txt");
   Bytes expected_bytes = testing::read_test_file(expected_path);
@@ -57,6 +68,12 @@ TEST(Stories260K, GreedyDecodingMatchesTheReferenceOutput) {
   for (TokenId id : generated) text += decoder.next(id);
   EXPECT_EQ(text, expected);
 }
+
+INSTANTIATE_TEST_SUITE_P(KernelPaths, Stories260K,
+                         ::testing::ValuesIn(kernels::supported_kernel_paths()),
+                         [](const ::testing::TestParamInfo<kernels::KernelPath>& param_info) {
+                           return std::string(kernels::kernel_path_name(param_info.param));
+                         });
 
 }  // namespace
 }  // namespace cloister::engine

@@ -1,8 +1,12 @@
 // A fixed set of worker threads that split a loop over rows between them.
 // The calling thread takes a share too, so a pool of size 1 has no workers
-// and runs everything inline.
+// and runs everything inline. A decode step hands out a few hundred loops of
+// well under a millisecond each, so workers (and the caller, for the end of
+// a loop) spin briefly before sleeping: waking a sleeping thread costs more
+// than many of those loops take.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -51,9 +55,9 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  unsigned long generation_ = 0;
-  unsigned pending_ = 0;
-  bool stopping_ = false;
+  std::atomic<unsigned long> generation_{0};
+  std::atomic<unsigned> pending_{0};
+  bool stopping_ = false;  // guarded by mutex_
   size_t n_ = 0;
   const RangeFunction* body_ = nullptr;
 };

@@ -138,6 +138,25 @@ TEST(CloisterEngineCli, InfoDescribesTheModel) {
   }
 }
 
+TEST(CloisterEngineCli, BenchWritesARandomModelAndReportsItsSpeed) {
+  const std::string path = ::testing::TempDir() + "bench_random.gguf";
+  // The 125m shape in Q4_K_M: loads, prefills, decodes one and two sequences.
+  ProcessResult result =
+      run({"bench", "--write-random", path, "--shape", "125m", "--type", "q4_k_m", "-m", path, "-t",
+           "2", "-p", "8", "-n", "2", "--batch", "2", "--bandwidth-mib", "64"});
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  for (const char* line : {"prefill pp8: ", "decode tg2: ", "decode tg2 with 2 sequences: ",
+                           "read bandwidth (2 threads): "}) {
+    EXPECT_NE(result.out.find(line), std::string::npos) << line << " in:\n" << result.out;
+  }
+  ProcessResult info = run({"info", "-m", path});
+  EXPECT_NE(info.out.find("q4_K: "), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("q6_K: "), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("layers: 12\n"), std::string::npos) << info.out;
+  std::filesystem::remove(path);
+  EXPECT_EQ(run({"bench", "-m", path, "--kernels", "avx9"}).exit_code, 2);  // a usage error
+}
+
 TEST(CloisterEngineCli, InfoOnAVocabularyOnlyFileSaysItCannotRun) {
   CLOISTER_TEST_DATA(vocab, "vocab/ggml-vocab-gpt-2.gguf");
   ProcessResult result = run({"info", "-m", vocab.string()});

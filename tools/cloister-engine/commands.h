@@ -18,4 +18,8 @@ void add_run_command(Program& program);
 // serve -m FILE [--listen HOST:PORT]: an OpenAI-compatible HTTP server.
 void add_serve_command(Program& program);
 
+// bench -m FILE [-t N] [-p N] [-n N] [--batch B]: prefill and decode speed,
+// and decode as a fraction of this machine's memory-bandwidth bound.
+void add_bench_command(Program& program);
+
 }  // namespace cloister::tools::engine_cli

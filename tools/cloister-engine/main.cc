@@ -10,5 +10,6 @@ int main(int argc, char** argv) {
   cloister::tools::engine_cli::add_tokenize_command(program);
   cloister::tools::engine_cli::add_run_command(program);
   cloister::tools::engine_cli::add_serve_command(program);
+  cloister::tools::engine_cli::add_bench_command(program);
   return program.run(argc, argv);
 }

@@ -1,0 +1,118 @@
+// The data formats of the blocked (GEMM) kernels, which multiply a panel of
+// weight rows with a batch of tokens.
+//
+// Weight rows are unpacked, a panel of 32 at a time, into unsigned bytes
+// interleaved 16 rows by 4 bytes ("VNNI layout"): one vector then holds 4
+// consecutive values of each of 16 rows, and one VNNI instruction multiplies
+// it with 4 activation bytes of one token (broadcast) and adds the products
+// into that token's 16 row sums. A block of 32 values takes 8 such
+// instructions; the float scales apply once per block. The same layout is
+// AMX's B operand. The weights themselves stay in the model file's mapping;
+// only the panel being computed is unpacked, into a per-thread buffer.
+//
+// Each type's values become bytes q in 0..255 with value = scale * (q - z) +
+// min, where the zero point z is fixed per type (128 for Q8_0, 8 for Q4_0, 32
+// for Q6_K, ...). The -z term is folded in as -z * (sum of the activation
+// block), so the products stay unsigned-times-signed bytes.
+//
+// The numbers are the scalar reference's: weights as the type defines them,
+// activations quantized to Q8_0 or Q8_K exactly as ggml does; only the order
+// of float additions differs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "engine/tensor/tensor_type.h"
+
+namespace cloister::engine::kernels {
+
+inline constexpr size_t kPanelLanes = 16;  // rows in one vector
+inline constexpr size_t kPanelRows = 32;   // rows unpacked at a time
+
+// The quantized activations of a batch of tokens, one row per token.
+struct SplitActivations {
+  size_t cols = 0;  // a multiple of 32
+  size_t tokens = 0;
+  const int8_t* q = nullptr;          // [token][cols]
+  const float* scale = nullptr;       // [token][cols / 32]: the block's activation scale
+  const int32_t* sum16 = nullptr;     // [token][cols / 16]: sums of 16 quantized values
+  const float* scaled_sum = nullptr;  // [token][cols / 32]: scale * sum of the block of 32
+};
+
+// Up to kPanelRows weight rows unpacked for the blocked kernels.
+struct WeightPanel {
+  size_t rows = 0;
+  size_t cols = 0;
+  size_t block = 32;     // elements per scale: 32, or 16 for Q6_K
+  bool has_min = false;  // Q4_1, Q5_1, Q4_K, Q5_K
+  int32_t zero_point = 0;
+  uint8_t* q = nullptr;    // [vector][cols / 4][16 rows][4]
+  float* scale = nullptr;  // [vector][cols / block][16 rows]
+  float* min = nullptr;    // [vector][cols / 32][16 rows], when has_min
+
+  size_t vectors() const { return (rows + kPanelLanes - 1) / kPanelLanes; }
+  uint8_t* vector_q(size_t v) const { return q + v * cols * kPanelLanes; }
+  float* vector_scale(size_t v) const { return scale + v * (cols / block) * kPanelLanes; }
+  float* vector_min(size_t v) const { return min + v * (cols / 32) * kPanelLanes; }
+};
+
+// Per-thread buffers for one panel, and for the split activations.
+class GemmWorkspace {
+ public:
+  // Returns a panel for rows of `cols` elements, growing the buffers if needed.
+  WeightPanel panel(size_t cols, size_t block, bool has_min, int32_t zero_point);
+
+ private:
+  std::vector<uint8_t> q_;
+  std::vector<float> scale_;
+  std::vector<float> min_;
+};
+
+struct GemmArgs {
+  TensorType type = TensorType::kF32;
+  const uint8_t* weights = nullptr;  // the first row to compute
+  size_t row_stride = 0;             // bytes per weight row
+  size_t rows = 0;                   // rows to compute
+  const SplitActivations* x = nullptr;
+  float* y = nullptr;  // y[t * y_stride + r] for token t and row r of this range
+  size_t y_stride = 0;
+  GemmWorkspace* workspace = nullptr;
+};
+
+// Computes y for args.rows rows and all args.x->tokens tokens.
+using GemmFn = void (*)(const GemmArgs& args);
+
+// Returns true for the weight types the blocked kernels take.
+bool gemm_type_supported(TensorType type);
+
+// Returns an empty panel shaped for `type` over `workspace`'s buffers.
+WeightPanel gemm_panel_for(TensorType type, size_t cols, GemmWorkspace& workspace);
+
+// Unpacks `rows` (<= kPanelRows) rows of `type` starting at `weights` into
+// `panel` (portable code). Lanes past the last row get zero scales.
+void unpack_panel(TensorType type, const uint8_t* weights, size_t row_stride, size_t rows,
+                  WeightPanel& panel);
+
+// Storage for SplitActivations, filled from the Q8_0 or Q8_K rows of a batch.
+class SplitActivationBuffer {
+ public:
+  // Makes room for `tokens` rows of `cols` values (allocating only to grow).
+  void resize(size_t tokens, size_t cols);
+  // Fills tokens [begin, end) from rows of Q8_0 (or Q8_K) blocks: token t's
+  // blocks start at rows + t * row_bytes. Threads may fill disjoint ranges.
+  void fill_range_q8_0(const uint8_t* rows, size_t row_bytes, size_t begin, size_t end);
+  void fill_range_q8_k(const uint8_t* rows, size_t row_bytes, size_t begin, size_t end);
+
+  const SplitActivations& view() const { return view_; }
+
+ private:
+  SplitActivations view_;
+  std::vector<int8_t> q_;
+  std::vector<float> scale_;
+  std::vector<int32_t> sum16_;
+  std::vector<float> scaled_sum_;
+};
+
+}  // namespace cloister::engine::kernels

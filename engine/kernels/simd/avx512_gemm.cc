@@ -1,0 +1,166 @@
+// The AVX-512 VNNI blocked product: for a panel of 32 weight rows (two
+// vectors of 16) and up to 8 tokens at a time, each 4-byte group of the
+// panel is multiplied with 4 activation bytes of each token (broadcast) by
+// VPDPBUSD, accumulating int32 sums per block; per block, the sums become
+// floats once, times the row scales and the token's activation scale.
+#include "engine/kernels/simd/avx512_kernels.h"
+#include "engine/kernels/simd/target.h"
+
+// int32 -> float conversions use the zero-masked form: GCC 12 warns
+// (maybe-uninitialized) inside the unmasked _mm512_cvtepi32_ps.
+
+#if CLOISTER_X86
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace cloister::engine::kernels::simd {
+namespace {
+
+constexpr size_t kTokensPerPass = 8;
+
+struct TokenRows {
+  const int8_t* q;
+  const float* scale;
+  const int32_t* sum16;
+  const float* scaled_sum;
+};
+
+// Computes rows [16 * v, 16 * v + 16) for v < kVectors of `panel`, for
+// kTokens tokens, and stores the valid rows of each into y.
+template <int kVectors, int kTokens, int kBlock, bool kMin>
+CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRows* tokens,
+                                         float* y, size_t y_stride) {
+  const size_t cols = panel.cols;
+  const size_t blocks = cols / kBlock;
+  const int32_t zero_point = panel.zero_point;
+  const uint8_t* wq[kVectors];
+  const float* ws[kVectors];
+  const float* wm[kVectors];
+#pragma GCC unroll 16
+  for (int v = 0; v < kVectors; ++v) {
+    wq[v] = panel.vector_q(v);
+    ws[v] = panel.vector_scale(v);
+    wm[v] = kMin ? panel.vector_min(v) : nullptr;
+  }
+  __m512 f[kVectors][kTokens];
+#pragma GCC unroll 16
+  for (int v = 0; v < kVectors; ++v) {
+#pragma GCC unroll 16
+    for (int t = 0; t < kTokens; ++t) f[v][t] = _mm512_setzero_ps();
+  }
+  for (size_t b = 0; b < blocks; ++b) {
+    __m512i acc[kVectors][kTokens];
+#pragma GCC unroll 16
+    for (int t = 0; t < kTokens; ++t) {
+      const int32_t* sums = tokens[t].sum16;
+      const int32_t block_sum = kBlock == 32 ? sums[2 * b] + sums[2 * b + 1] : sums[b];
+      const __m512i correction = _mm512_set1_epi32(-zero_point * block_sum);
+#pragma GCC unroll 16
+      for (int v = 0; v < kVectors; ++v) acc[v][t] = correction;
+    }
+    const size_t group0 = b * (kBlock / 4);
+#pragma GCC unroll 16
+    for (int g = 0; g < kBlock / 4; ++g) {
+      __m512i w[kVectors];
+#pragma GCC unroll 16
+      for (int v = 0; v < kVectors; ++v) {
+        w[v] = _mm512_loadu_si512(wq[v] + (group0 + g) * 64);
+      }
+#pragma GCC unroll 16
+      for (int t = 0; t < kTokens; ++t) {
+        int32_t word = 0;
+        std::memcpy(&word, tokens[t].q + (group0 + g) * 4, 4);
+        const __m512i x = _mm512_set1_epi32(word);
+#pragma GCC unroll 16
+        for (int v = 0; v < kVectors; ++v) acc[v][t] = _mm512_dpbusd_epi32(acc[v][t], w[v], x);
+      }
+    }
+    const size_t scale_block = kBlock == 32 ? b : b / 2;
+#pragma GCC unroll 16
+    for (int v = 0; v < kVectors; ++v) {
+      const __m512 row_scale = _mm512_loadu_ps(ws[v] + b * 16);
+#pragma GCC unroll 16
+      for (int t = 0; t < kTokens; ++t) {
+        const __m512 scale = _mm512_mul_ps(row_scale, _mm512_set1_ps(tokens[t].scale[scale_block]));
+        f[v][t] = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, acc[v][t]), scale, f[v][t]);
+      }
+      if constexpr (kMin) {
+        const __m512 row_min = _mm512_loadu_ps(wm[v] + b * 16);
+#pragma GCC unroll 16
+        for (int t = 0; t < kTokens; ++t) {
+          f[v][t] = _mm512_fmadd_ps(row_min, _mm512_set1_ps(tokens[t].scaled_sum[b]), f[v][t]);
+        }
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int v = 0; v < kVectors; ++v) {
+    const size_t first = 16 * static_cast<size_t>(v);
+    const size_t valid = panel.rows > first ? std::min<size_t>(16, panel.rows - first) : 0;
+    const auto mask = static_cast<__mmask16>((1u << valid) - 1);
+#pragma GCC unroll 16
+    for (int t = 0; t < kTokens; ++t) {
+      _mm512_mask_storeu_ps(y + static_cast<size_t>(t) * y_stride + first, mask, f[v][t]);
+    }
+  }
+}
+
+template <int kVectors, int kBlock, bool kMin>
+void run_tokens(const WeightPanel& panel, const TokenRows* tokens, size_t count, float* y,
+                size_t y_stride) {
+  switch (count) {
+    case 1: return micro_kernel<kVectors, 1, kBlock, kMin>(panel, tokens, y, y_stride);
+    case 2: return micro_kernel<kVectors, 2, kBlock, kMin>(panel, tokens, y, y_stride);
+    case 3: return micro_kernel<kVectors, 3, kBlock, kMin>(panel, tokens, y, y_stride);
+    case 4: return micro_kernel<kVectors, 4, kBlock, kMin>(panel, tokens, y, y_stride);
+    case 5: return micro_kernel<kVectors, 5, kBlock, kMin>(panel, tokens, y, y_stride);
+    case 6: return micro_kernel<kVectors, 6, kBlock, kMin>(panel, tokens, y, y_stride);
+    case 7: return micro_kernel<kVectors, 7, kBlock, kMin>(panel, tokens, y, y_stride);
+    default: return micro_kernel<kVectors, 8, kBlock, kMin>(panel, tokens, y, y_stride);
+  }
+}
+
+template <int kBlock, bool kMin>
+void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
+  const SplitActivations& x = *a.x;
+  for (size_t r0 = 0; r0 < a.rows; r0 += kPanelRows) {
+    const size_t rows = std::min(kPanelRows, a.rows - r0);
+    avx512_unpack_panel(a.type, a.weights + r0 * a.row_stride, a.row_stride, rows, panel);
+    for (size_t t0 = 0; t0 < x.tokens; t0 += kTokensPerPass) {
+      const size_t count = std::min(kTokensPerPass, x.tokens - t0);
+      TokenRows tokens[kTokensPerPass];
+      for (size_t t = 0; t < count; ++t) {
+        const size_t token = t0 + t;
+        tokens[t] = {x.q + token * x.cols, x.scale + token * (x.cols / 32),
+                     x.sum16 + token * (x.cols / 16), x.scaled_sum + token * (x.cols / 32)};
+      }
+      float* y = a.y + t0 * a.y_stride + r0;
+      if (panel.vectors() == 2) {
+        run_tokens<2, kBlock, kMin>(panel, tokens, count, y, a.y_stride);
+      } else {
+        run_tokens<1, kBlock, kMin>(panel, tokens, count, y, a.y_stride);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool avx512_gemm_supports(TensorType type) { return gemm_type_supported(type); }
+
+void avx512_gemm(const GemmArgs& a) {
+  WeightPanel panel = gemm_panel_for(a.type, a.x->cols, *a.workspace);
+  if (panel.block == 16) {
+    gemm_blocks<16, false>(a, panel);
+  } else if (panel.has_min) {
+    gemm_blocks<32, true>(a, panel);
+  } else {
+    gemm_blocks<32, false>(a, panel);
+  }
+}
+
+}  // namespace cloister::engine::kernels::simd
+
+#endif  // CLOISTER_X86

@@ -1,0 +1,227 @@
+// Unpacking weight rows into the interleaved panel layout (gemm.h) with
+// AVX-512: each row's values are first decoded to bytes, 256 at a time, into
+// a small row-major buffer; then 16 rows of 32 bytes at a time are transposed
+// as a 16 x 8 matrix of 4-byte groups.
+#include "engine/kernels/simd/avx512_kernels.h"
+#include "engine/kernels/simd/target.h"
+
+#if CLOISTER_X86
+#include <immintrin.h>
+
+#include <cstring>
+#include <vector>
+
+#include "engine/kernels/q4_0.h"
+#include "engine/kernels/q4_k.h"
+#include "engine/kernels/q5_k.h"
+#include "engine/kernels/q6_k.h"
+#include "engine/kernels/q8_0.h"
+
+namespace cloister::engine::kernels::simd {
+namespace {
+
+constexpr size_t kChunk = 256;  // elements decoded per row at a time
+
+// Transposes 8 rows of 8 four-byte groups: out[g] holds group g of rows 0..7.
+CLOISTER_TARGET_AVX512 void transpose8(const __m256i* in, __m256i* out) {
+  __m256i t[8];
+  __m256i u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_epi32(in[2 * i], in[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_epi32(in[2 * i], in[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; ++i) {
+    u[4 * i + 0] = _mm256_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+    u[4 * i + 1] = _mm256_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+    u[4 * i + 2] = _mm256_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+    u[4 * i + 3] = _mm256_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+  }
+  for (int g = 0; g < 4; ++g) {
+    out[g] = _mm256_permute2x128_si256(u[g], u[g + 4], 0x20);
+    out[g + 4] = _mm256_permute2x128_si256(u[g], u[g + 4], 0x31);
+  }
+}
+
+// Writes 32 elements (8 groups of 4) of 16 rows, row r's bytes at
+// rows + r * stride, into the panel layout at `out` (8 groups of 64 bytes).
+CLOISTER_TARGET_AVX512 void transpose_store(const uint8_t* rows, size_t stride, uint8_t* out) {
+  for (int half = 0; half < 2; ++half) {
+    __m256i in[8];
+    __m256i columns[8];
+    for (int r = 0; r < 8; ++r) {
+      in[r] = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(rows + static_cast<size_t>(8 * half + r) * stride));
+    }
+    transpose8(in, columns);
+    for (int g = 0; g < 8; ++g) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + g * 64 + half * 32), columns[g]);
+    }
+  }
+}
+
+// Decoders: write elements [first, first + count) of a row as bytes, and the
+// scales (and mins) of the blocks they cover.
+struct Decoded {
+  uint8_t* bytes;  // count bytes
+  float* scales;   // one per block
+  float* mins;     // one per block of 32, when the type has them
+};
+
+CLOISTER_TARGET_AVX512 void decode_q8_0(const uint8_t* row, size_t first, size_t count,
+                                        const Decoded& out) {
+  const auto* w = reinterpret_cast<const BlockQ8_0*>(row) + first / 32;
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (size_t b = 0; b < count / 32; ++b) {
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.bytes + 32 * b), _mm256_xor_si256(q, flip));
+    out.scales[b] = _cvtsh_ss(w[b].d);
+  }
+}
+
+CLOISTER_TARGET_AVX512 void decode_q4_0(const uint8_t* row, size_t first, size_t count,
+                                        const Decoded& out) {
+  const auto* w = reinterpret_cast<const BlockQ4_0*>(row) + first / 32;
+  const __m128i low4 = _mm_set1_epi8(0x0f);
+  for (size_t b = 0; b < count / 32; ++b) {
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out.bytes + 32 * b), _mm_and_si128(packed, low4));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out.bytes + 32 * b + 16),
+                     _mm_and_si128(_mm_srli_epi16(packed, 4), low4));
+    out.scales[b] = _cvtsh_ss(w[b].d);
+  }
+}
+
+// Eight 6-bit scales then eight mins, one byte each (see k_scales.h).
+void unpack_scales_mins(const uint8_t* packed, uint8_t* out) {
+  for (int j = 0; j < 8; ++j) unpack_scale_min_k4(j, packed, out + j, out + 8 + j);
+}
+
+template <bool kFive>
+CLOISTER_TARGET_AVX512 void decode_q45_k(const uint8_t* row, size_t first, size_t /*count*/,
+                                         const Decoded& out) {
+  using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
+  const Block& block = reinterpret_cast<const Block*>(row)[first / kQK_K];
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i one = _mm256_set1_epi8(1);
+  __m256i high_bits = _mm256_setzero_si256();
+  if constexpr (kFive) high_bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qh));
+  for (size_t chunk = 0; chunk < 4; ++chunk) {
+    const __m256i packed =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qs + 32 * chunk));
+    __m256i low = _mm256_and_si256(packed, low4);
+    __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
+    if constexpr (kFive) {
+      low = _mm256_or_si256(low, _mm256_slli_epi16(_mm256_and_si256(high_bits, one), 4));
+      high_bits = _mm256_srli_epi16(high_bits, 1);
+      high = _mm256_or_si256(high, _mm256_slli_epi16(_mm256_and_si256(high_bits, one), 4));
+      high_bits = _mm256_srli_epi16(high_bits, 1);
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.bytes + 64 * chunk), low);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.bytes + 64 * chunk + 32), high);
+  }
+  uint8_t scales_mins[16];
+  unpack_scales_mins(block.scales, scales_mins);
+  const float d = _cvtsh_ss(block.d);
+  const float dmin = _cvtsh_ss(block.dmin);
+  for (int j = 0; j < 8; ++j) {
+    out.scales[j] = d * static_cast<float>(scales_mins[j]);
+    out.mins[j] = -dmin * static_cast<float>(scales_mins[8 + j]);
+  }
+}
+
+CLOISTER_TARGET_AVX512 void decode_q6_k(const uint8_t* row, size_t first, size_t /*count*/,
+                                        const Decoded& out) {
+  const BlockQ6_K& block = reinterpret_cast<const BlockQ6_K*>(row)[first / kQK_K];
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i two_bits = _mm256_set1_epi8(0x03);
+  for (size_t half = 0; half < 2; ++half) {
+    const uint8_t* ql = block.ql + 64 * half;
+    const __m256i bits_a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+    const __m256i bits_b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+    const __m256i high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qh + 32 * half));
+    __m256i q[4];
+    q[0] = _mm256_or_si256(_mm256_and_si256(bits_a, low4),
+                           _mm256_slli_epi16(_mm256_and_si256(high, two_bits), 4));
+    q[1] = _mm256_or_si256(
+        _mm256_and_si256(bits_b, low4),
+        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 2), two_bits), 4));
+    q[2] = _mm256_or_si256(
+        _mm256_and_si256(_mm256_srli_epi16(bits_a, 4), low4),
+        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 4), two_bits), 4));
+    q[3] = _mm256_or_si256(
+        _mm256_and_si256(_mm256_srli_epi16(bits_b, 4), low4),
+        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 6), two_bits), 4));
+    for (size_t k = 0; k < 4; ++k) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.bytes + 128 * half + 32 * k), q[k]);
+    }
+  }
+  const float d = _cvtsh_ss(block.d);
+  for (size_t j = 0; j < 16; ++j) out.scales[j] = d * static_cast<float>(block.scales[j]);
+}
+
+using DecodeFn = void (*)(const uint8_t*, size_t, size_t, const Decoded&);
+
+DecodeFn decoder_for(TensorType type) {
+  switch (type) {
+    case TensorType::kQ8_0: return decode_q8_0;
+    case TensorType::kQ4_0: return decode_q4_0;
+    case TensorType::kQ4_K: return decode_q45_k<false>;
+    case TensorType::kQ5_K: return decode_q45_k<true>;
+    case TensorType::kQ6_K: return decode_q6_k;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+CLOISTER_TARGET_AVX512 void avx512_unpack_panel(TensorType type, const uint8_t* weights,
+                                                size_t row_stride, size_t rows,
+                                                WeightPanel& panel) {
+  const DecodeFn decode = decoder_for(type);
+  if (decode == nullptr) {
+    unpack_panel(type, weights, row_stride, rows, panel);
+    return;
+  }
+  panel.rows = rows;
+  const size_t cols = panel.cols;
+  const size_t block = panel.block;
+  // Each row is decoded whole, start to end, so that the weights are read
+  // as sequentially as a dot product reads them (decoding 16 rows a chunk at
+  // a time left the hardware prefetcher behind); the 16 decoded rows then
+  // sit in this thread's buffer (16 x cols bytes, in L2) for the transpose.
+  thread_local std::vector<uint8_t> decoded;
+  if (decoded.size() < kPanelLanes * cols) decoded.resize(kPanelLanes * cols);
+  float scales[kChunk / 16];
+  float mins[kChunk / 32];
+  for (size_t v = 0; v < panel.vectors(); ++v) {
+    uint8_t* q = panel.vector_q(v);
+    float* scale = panel.vector_scale(v);
+    float* min = panel.has_min ? panel.vector_min(v) : nullptr;
+    for (size_t lane = 0; lane < kPanelLanes; ++lane) {
+      const size_t r = v * kPanelLanes + lane;
+      uint8_t* bytes = decoded.data() + lane * cols;
+      if (r >= rows) {
+        std::memset(bytes, 0, cols);
+        for (size_t b = 0; b < cols / block; ++b) scale[b * kPanelLanes + lane] = 0;
+        for (size_t b = 0; min != nullptr && b < cols / 32; ++b) min[b * kPanelLanes + lane] = 0;
+        continue;
+      }
+      const uint8_t* row = weights + r * row_stride;
+      for (size_t first = 0; first < cols; first += kChunk) {
+        const size_t count = cols - first < kChunk ? cols - first : kChunk;
+        decode(row, first, count, {bytes + first, scales, mins});
+        for (size_t b = 0; b < count / block; ++b) {
+          scale[(first / block + b) * kPanelLanes + lane] = scales[b];
+        }
+        for (size_t b = 0; min != nullptr && b < count / 32; ++b) {
+          min[(first / 32 + b) * kPanelLanes + lane] = mins[b];
+        }
+      }
+    }
+    for (size_t c = 0; c < cols; c += 32) transpose_store(decoded.data() + c, cols, q + c / 4 * 64);
+  }
+}
+
+}  // namespace cloister::engine::kernels::simd
+
+#endif  // CLOISTER_X86
