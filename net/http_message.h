@@ -39,7 +39,9 @@ class Headers {
   // Removes every field called `name`.
   void remove(std::string_view name);
 
+  // Returns every field in order.
   const std::vector<Field>& fields() const { return fields_; }
+  // Returns the number of fields.
   size_t size() const { return fields_.size(); }
 
  private:

@@ -86,6 +86,7 @@ class HttpServer {
 
   // Stops accepting, sends WebSocket peers a 1001 close, closes every
   // connection, waits for running handlers, and joins all threads. Idempotent.
+  // Must not be called from a handler or from one of the server's threads.
   void stop();
 
  private:

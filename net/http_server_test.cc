@@ -45,6 +45,16 @@ Router test_router() {
                        })
                   .ok());
   EXPECT_TRUE(router
+                  .add(Method::kGet, "/bad-response",
+                       [](HttpRequest&) {
+                         HttpResponse response = HttpResponse::text(1000, "odd");
+                         response.headers.set("X-Split", "a\r\nSet-Cookie: injected=1");
+                         response.headers.set("Bad Name", "x");
+                         response.headers.set("X-Fine", "ok");
+                         return response;
+                       })
+                  .ok());
+  EXPECT_TRUE(router
                   .add(Method::kGet, "/throws",
                        [](HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); })
                   .ok());
@@ -140,6 +150,18 @@ TEST(HttpServer, TurnsHandlerExceptionsIntoServerErrors) {
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 500);
   EXPECT_EQ(client.get("/hello/again")->status, 200);
+}
+
+TEST(HttpServer, NeverSendsMalformedStatusesOrHeaders) {
+  auto server = start();
+  auto client = client_for(*server);
+  auto response = client.get("/bad-response");
+  ASSERT_TRUE(response.ok()) << response.error().message();
+  EXPECT_EQ(response->status, 500);
+  EXPECT_FALSE(response->headers.contains("X-Split"));
+  EXPECT_FALSE(response->headers.contains("Set-Cookie"));
+  EXPECT_FALSE(response->headers.contains("Bad Name"));
+  EXPECT_EQ(response->headers.get("X-Fine"), "ok");
 }
 
 TEST(HttpServer, RefusesOversizedBodiesAndKeepsServing) {

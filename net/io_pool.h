@@ -26,6 +26,7 @@ class IoPool {
   // Returns true if the calling thread is one of this pool's threads.
   bool running_in_pool() const;
 
+  // Returns the event loop, for net/'s implementation files.
   Impl& impl() { return *impl_; }
 
  private:

@@ -83,6 +83,7 @@ class Router {
   // Fails with kMalformed if a parameter does not decode cleanly.
   Result<Match> match(Method method, std::string_view path, bool upgrade) const;
 
+  // Returns the routes in the order they were added.
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

@@ -383,14 +383,16 @@ class Session final : public WebSocket::Impl,
   }
 
   void post_read(WebSocket::ReadHandler done, Error error) {
-    asio::post(ws_.get_executor(),
-               [done = std::move(done), error = std::move(error)] { done(std::move(error)); });
+    asio::post(ws_.get_executor(), [done = std::move(done), error = std::move(error)]() mutable {
+      done(std::move(error));
+    });
   }
 
   void post_status(WebSocket::WriteHandler done, Error error) {
     if (!done) return;
-    asio::post(ws_.get_executor(),
-               [done = std::move(done), error = std::move(error)] { done(std::move(error)); });
+    asio::post(ws_.get_executor(), [done = std::move(done), error = std::move(error)]() mutable {
+      done(std::move(error));
+    });
   }
 
   websocket::stream<NextLayer> ws_;
@@ -452,7 +454,8 @@ Result<WebSocketMessage> WebSocket::read(std::chrono::milliseconds timeout) {
 Status WebSocket::write(WebSocketMessage message) {
   auto promise = std::make_shared<std::promise<Status>>();
   auto future = promise->get_future();
-  impl_->async_write(std::move(message), [promise](Status status) { promise->set_value(status); });
+  impl_->async_write(std::move(message),
+                     [promise](const Status& status) { promise->set_value(status); });
   return future.get();
 }
 

@@ -46,8 +46,11 @@ struct WebSocketMessage {
   bool binary = true;
   Bytes data;
 
+  // Returns a binary message holding `data`.
   static WebSocketMessage binary_message(Bytes data) { return {true, std::move(data)}; }
+  // Returns a text message holding `text` (which should be UTF-8).
   static WebSocketMessage text_message(std::string_view text) { return {false, to_bytes(text)}; }
+  // Returns the payload viewed as characters.
   std::string_view text() const {
     return {reinterpret_cast<const char*>(data.data()), data.size()};
   }

@@ -35,8 +35,8 @@ Bytes slot_associated_data(const WrappedSlot& slot) {
 
 std::string_view slot_kind_name(SlotKind kind) {
   switch (kind) {
-    case SlotKind::kPasskeyPrf: return "passkey";
-    case SlotKind::kFido2HmacSecret: return "fido2";
+    case SlotKind::kPasskeyPrf: return "passkey-prf";
+    case SlotKind::kFido2HmacSecret: return "fido2-hmac-secret";
     case SlotKind::kPassphrase: return "passphrase";
     case SlotKind::kRecoveryCode: return "recovery";
   }
@@ -48,8 +48,9 @@ Result<SlotKind> parse_slot_kind(std::string_view name) {
                         SlotKind::kRecoveryCode}) {
     if (slot_kind_name(kind) == name) return kind;
   }
-  return Error(ErrorCode::kInvalidArgument, "unknown slot kind '" + std::string(name) +
-                                                "' (want passkey, fido2, passphrase or recovery)");
+  return Error(ErrorCode::kInvalidArgument,
+               "unknown slot kind '" + std::string(name) +
+                   "' (want passkey-prf, fido2-hmac-secret, passphrase or recovery)");
 }
 
 Result<SlotKeys> derive_slot_keys(SlotKind kind, ByteSpan material) {

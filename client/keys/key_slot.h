@@ -25,7 +25,8 @@ enum class SlotKind : uint8_t {
   kRecoveryCode = 4,     // the one-time-shown recovery code
 };
 
-// Returns the slot kind's stable name ("passkey", "fido2", "passphrase", "recovery").
+// Returns the slot kind's wire name, as the host spells it ("passkey-prf",
+// "fido2-hmac-secret", "passphrase", "recovery").
 std::string_view slot_kind_name(SlotKind kind);
 // Parses a name produced by slot_kind_name.
 Result<SlotKind> parse_slot_kind(std::string_view name);

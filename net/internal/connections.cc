@@ -6,8 +6,8 @@ namespace cloister::net {
 
 ConnectionLease::~ConnectionLease() { tracker_->release(id_); }
 
-void ConnectionLease::attach(std::weak_ptr<Closeable> connection) {
-  tracker_->attach(id_, std::move(connection));
+void ConnectionLease::attach(const std::weak_ptr<Closeable>& connection) {
+  tracker_->attach(id_, connection);
 }
 
 std::shared_ptr<ConnectionLease> ConnectionTracker::try_admit() {
@@ -41,7 +41,7 @@ void ConnectionTracker::release(uint64_t id) {
   open_.erase(id);
 }
 
-void ConnectionTracker::attach(uint64_t id, std::weak_ptr<Closeable> connection) {
+void ConnectionTracker::attach(uint64_t id, const std::weak_ptr<Closeable>& connection) {
   bool shut = false;
   std::shared_ptr<Closeable> target;
   {

@@ -30,7 +30,7 @@ class ConnectionLease {
   ConnectionLease& operator=(const ConnectionLease&) = delete;
 
   // Names the object that shutdown_all() should reach for this connection.
-  void attach(std::weak_ptr<Closeable> connection);
+  void attach(const std::weak_ptr<Closeable>& connection);
 
  private:
   std::shared_ptr<ConnectionTracker> tracker_;
@@ -51,7 +51,7 @@ class ConnectionTracker : public std::enable_shared_from_this<ConnectionTracker>
  private:
   friend class ConnectionLease;
   void release(uint64_t id);
-  void attach(uint64_t id, std::weak_ptr<Closeable> connection);
+  void attach(uint64_t id, const std::weak_ptr<Closeable>& connection);
 
   mutable std::mutex mutex_;
   size_t max_;

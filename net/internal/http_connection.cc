@@ -25,19 +25,42 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr auto kDrainTime = std::chrono::seconds(1);
 
-bool is_header_safe(std::string_view text) {
-  return text.find_first_of("\r\n") == std::string_view::npos && !text.empty();
+// A handler's status outside 100-999 cannot be sent; it is a bug, so 500.
+unsigned sendable_status(int status) {
+  return status >= 100 && status <= 999 ? static_cast<unsigned>(status) : 500u;
+}
+
+// RFC 9110 field names are tokens; values hold no control characters but
+// tab. Anything else a handler sets is dropped rather than sent.
+bool is_field_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!tchar) return false;
+  }
+  return true;
+}
+
+bool is_field_value(std::string_view value) {
+  for (char c : value) {
+    auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t') || byte == 0x7f) return false;
+  }
+  return true;
 }
 
 template <class Message>
 void copy_headers(const HttpResponse& response, const Headers& defaults, Message& message) {
   for (const auto& [name, value] : response.headers.fields()) {
-    if (is_header_safe(name) && value.find_first_of("\r\n") == std::string::npos) {
+    if (is_field_name(name) && is_field_value(value)) {
       message.insert(name, value);
     }
   }
   for (const auto& [name, value] : defaults.fields()) {
-    if (!response.headers.contains(name)) message.insert(name, value);
+    if (!response.headers.contains(name) && is_field_name(name) && is_field_value(value)) {
+      message.insert(name, value);
+    }
   }
   if (!response.headers.contains("Server")) message.set(http::field::server, "cloister");
 }
@@ -270,6 +293,7 @@ class HttpConnection final : public Closeable,
     bool keep = keep_alive_ && !stopping_ && requests_ < options().max_requests_per_connection;
     auto message = std::make_shared<http::response<http::string_body>>();
     message->version(11);
+    response.status = static_cast<int>(sendable_status(response.status));
     message->result(static_cast<unsigned>(response.status));
     message->reason(reason_phrase(response.status));
     copy_headers(response, options().default_headers, *message);
@@ -314,6 +338,7 @@ class HttpConnection final : public Closeable,
     stream_keep_alive_ = keep_alive_ && requests_ < options().max_requests_per_connection;
     auto head = std::make_shared<http::response<http::empty_body>>();
     head->version(11);
+    response.status = static_cast<int>(sendable_status(response.status));
     head->result(static_cast<unsigned>(response.status));
     head->reason(reason_phrase(response.status));
     copy_headers(response, options().default_headers, *head);
@@ -475,7 +500,7 @@ class HttpConnection final : public Closeable,
 
 }  // namespace
 
-void serve_connection(tcp::socket socket, std::shared_ptr<ServerContext> server,
+void serve_connection(tcp::socket socket, const std::shared_ptr<ServerContext>& server,
                       std::shared_ptr<ConnectionLease> lease) {
   if (server->tls) {
     auto connection = std::make_shared<HttpConnection<TlsStream>>(

@@ -30,7 +30,7 @@ struct ServerContext {
 
 // Serves HTTP on an accepted socket until the client leaves or the connection
 // is upgraded to a WebSocket. Holds `lease` for as long as it lives.
-void serve_connection(tcp::socket socket, std::shared_ptr<ServerContext> server,
+void serve_connection(tcp::socket socket, const std::shared_ptr<ServerContext>& server,
                       std::shared_ptr<ConnectionLease> lease);
 
 }  // namespace cloister::net

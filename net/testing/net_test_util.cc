@@ -142,10 +142,10 @@ Result<CertificateFiles> write_self_signed_certificate(const std::filesystem::pa
 
 namespace cloister::net::testing {
 
-void echo_messages(std::shared_ptr<WebSocket> socket) {
+void echo_messages(const std::shared_ptr<WebSocket>& socket) {
   socket->async_read([socket](Result<WebSocketMessage> message) {
     if (!message.ok()) return;
-    socket->async_write(std::move(*message), [socket](Status sent) {
+    socket->async_write(std::move(*message), [socket](const Status& sent) {
       if (sent.ok()) echo_messages(socket);
     });
   });

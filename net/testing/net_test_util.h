@@ -69,6 +69,6 @@ class WebSocket;
 namespace cloister::net::testing {
 
 // Sends every message received on `socket` straight back, until it closes.
-void echo_messages(std::shared_ptr<WebSocket> socket);
+void echo_messages(const std::shared_ptr<WebSocket>& socket);
 
 }  // namespace cloister::net::testing
