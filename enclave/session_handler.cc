@@ -348,6 +348,7 @@ class Reader {
     auto it = outbox_->streams.find(id);
     if (it == outbox_->streams.end()) return;
     context_.metrics->request_cancelled();
+    log_event("request_cancelled", {{"stream", uint64_t{id}}});
     it->second->wire_done = true;
     it->second->pending.clear();
     it->second->cancel();
