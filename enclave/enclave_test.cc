@@ -5,9 +5,9 @@
 // whose greedy output must be llama2.c's reference text.
 #include "enclave/enclave.h"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "base/encoding.h"
 #include "base/files.h"
@@ -286,8 +286,8 @@ TEST_F(EnclaveTest, HealthAndMetricsSayNothingAboutContent) {
   auto client = connect();
   ASSERT_NE(client, nullptr);
   const std::string secret = "Zanzibar marmalade 9057";
-  auto response = client->call(testing::chat_body(
-      {{{"role", "user"}, {"content", secret}}}, greedy(30)));
+  auto response =
+      client->call(testing::chat_body({{{"role", "user"}, {"content", secret}}}, greedy(30)));
   ASSERT_TRUE(response.ok());
   ASSERT_FALSE(response->content.empty());
 

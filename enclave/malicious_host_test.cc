@@ -2,11 +2,11 @@
 // a bit in, drops, replays or reorders one message. Every such session must
 // fail closed (no answer is accepted, the session ends with an error), and
 // the enclave must go on serving everyone else.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <mutex>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "base/files.h"
 #include "enclave/enclave.h"
@@ -106,15 +106,12 @@ class Relay {
           message->data[message->data.size() / 2] ^= 0x01;
           (void)to.write(std::move(*message));
           break;
-        case Action::kDrop:
-          break;
+        case Action::kDrop: break;
         case Action::kReplay:
           (void)to.write(*message);
           (void)to.write(std::move(*message));
           break;
-        case Action::kReorder:
-          held = std::move(*message);
-          break;
+        case Action::kReorder: held = std::move(*message); break;
       }
     }
     to.close();
@@ -158,9 +155,9 @@ class MaliciousHostTest : public ::testing::Test {
   Result<std::string> chat_through(const std::string& url) {
     CLOISTER_ASSIGN_OR_RETURN(auto client,
                               testing::TestClient::connect(pool_, url, release_->policy()));
-    const std::string request = testing::chat_body(
-        json::array({{{"role", "user"}, {"content", ""}}}),
-        {{"temperature", 0}, {"max_tokens", 60}, {"stream", true}});
+    const std::string request =
+        testing::chat_body(json::array({{{"role", "user"}, {"content", ""}}}),
+                           {{"temperature", 0}, {"max_tokens", 60}, {"stream", true}});
     CLOISTER_ASSIGN_OR_RETURN(testing::ChatResponse response, client->call(request));
     if (response.error_code) {
       return Error(ErrorCode::kUnavailable, "stream error " + std::to_string(*response.error_code));

@@ -2,9 +2,9 @@
 // plus flags, it boots, serves verified sessions, stops on SIGTERM, and
 // leaves no prompt or completion text in anything it wrote (the leak scan).
 // It refuses to start on a model whose digest the manifest does not list.
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "base/files.h"
 #include "enclave/testing/child_process.h"
@@ -20,14 +20,34 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 // Every option --help must explain.
-const std::vector<std::string> kOptions = {
-    "--config", "--provider", "--state-dir", "--configfs-root", "--sev-guest-device",
-    "--snp-extra-certificates", "--tdx-collateral", "--gpu-evidence", "--evidence-refresh",
-    "--model", "--manifest", "--release-proof", "--log-vkey", "--witness-vkey",
-    "--witness-threshold", "--listen", "--io-threads", "--max-sessions",
-    "--max-requests-per-session", "--max-request-bytes", "--max-buffered-output-bytes",
-    "--idle-timeout", "--max-batch", "--max-queued", "--max-tokens", "--threads",
-    "--upstream-workers", "--require-memory-lock"};
+const std::vector<std::string> kOptions = {"--config",
+                                           "--provider",
+                                           "--state-dir",
+                                           "--configfs-root",
+                                           "--sev-guest-device",
+                                           "--snp-extra-certificates",
+                                           "--tdx-collateral",
+                                           "--gpu-evidence",
+                                           "--evidence-refresh",
+                                           "--model",
+                                           "--manifest",
+                                           "--release-proof",
+                                           "--log-vkey",
+                                           "--witness-vkey",
+                                           "--witness-threshold",
+                                           "--listen",
+                                           "--io-threads",
+                                           "--max-sessions",
+                                           "--max-requests-per-session",
+                                           "--max-request-bytes",
+                                           "--max-buffered-output-bytes",
+                                           "--idle-timeout",
+                                           "--max-batch",
+                                           "--max-queued",
+                                           "--max-tokens",
+                                           "--threads",
+                                           "--upstream-workers",
+                                           "--require-memory-lock"};
 
 class EnclaveProcessTest : public ::testing::Test {
  protected:
@@ -92,10 +112,10 @@ TEST_F(EnclaveProcessTest, RefusesToStartOnAModelTheManifestDoesNotList) {
   options.models = {other};
   options.measured_binary = CLOISTER_ENCLAVE_BINARY;
   testing::ReleaseFixture release(options);
-  auto child = spawn({"--provider", "simulated", "--state-dir",
-                      testing::simulated_state_dir().string(), "--model", model_.string(),
-                      "--manifest", release.manifest_path().string(), "--release-proof",
-                      release.release_proof_path().string(), "--listen", "127.0.0.1:0"});
+  auto child =
+      spawn({"--provider", "simulated", "--state-dir", testing::simulated_state_dir().string(),
+             "--model", model_.string(), "--manifest", release.manifest_path().string(),
+             "--release-proof", release.release_proof_path().string(), "--listen", "127.0.0.1:0"});
   ASSERT_NE(child, nullptr);
   auto code = child->wait(60s);
   ASSERT_TRUE(code.ok());
@@ -155,10 +175,12 @@ TEST_F(EnclaveProcessTest, ChatsThenLeavesNoContentInAnythingItWrote) {
       EXPECT_TRUE((*client)->check_receipt(request, *response).ok());
       completions += response->content + "\n";
     }
-    auto refused = (*client)->call(testing::chat_body({{{"role", secret_role}, {"content", prompt}}}));
+    auto refused =
+        (*client)->call(testing::chat_body({{{"role", secret_role}, {"content", prompt}}}));
     ASSERT_TRUE(refused.ok());
     EXPECT_TRUE(refused->error_code.has_value());
-    auto stream = (*client)->send(testing::chat_body(messages, {{"max_tokens", 1900}, {"stream", true}}));
+    auto stream =
+        (*client)->send(testing::chat_body(messages, {{"max_tokens", 1900}, {"stream", true}}));
     ASSERT_TRUE(stream.ok());
     auto first = (*client)->session().receive(system_clock().now() + 60s);
     ASSERT_TRUE(first.ok());

@@ -4,9 +4,9 @@
 // both through the back end directly and through a whole enclave session.
 #include "enclave/upstream_backend.h"
 
-#include <gtest/gtest.h>
-
 #include <condition_variable>
+
+#include <gtest/gtest.h>
 
 #include "base/files.h"
 #include "enclave/enclave.h"
@@ -63,8 +63,8 @@ class Collector final : public CompletionObserver {
   std::atomic<bool> cancel_{false};
 };
 
-const std::vector<engine::ChatMessage> kConversation = {
-    {"system", "You tell short stories."}, {"user", "Tell me about a cat."}};
+const std::vector<engine::ChatMessage> kConversation = {{"system", "You tell short stories."},
+                                                        {"user", "Tell me about a cat."}};
 
 class UpstreamTest : public ::testing::Test {
  protected:
@@ -99,8 +99,7 @@ class UpstreamTest : public ::testing::Test {
     engine::GenerationOptions options;
     options.sampling = engine::greedy_sampling();
     options.max_tokens = max_tokens;
-    auto completion =
-        engine::generate(**model, (*model)->tokenize(*prompt, true, true), options);
+    auto completion = engine::generate(**model, (*model)->tokenize(*prompt, true, true), options);
     EXPECT_TRUE(completion.ok());
     return *completion;
   }
@@ -185,7 +184,8 @@ TEST_F(UpstreamTest, AnEnclaveServesThroughTheManifestsUpstream) {
     messages.push_back({{"role", message.role}, {"content", message.content}});
   }
   const std::string request = testing::chat_body(
-      messages, {{"temperature", 0}, {"max_tokens", 40}, {"stream", true}, {"model", "stories260K"}});
+      messages,
+      {{"temperature", 0}, {"max_tokens", 40}, {"stream", true}, {"model", "stories260K"}});
   auto response = (*client)->call(request);
   ASSERT_TRUE(response.ok()) << response.error().message();
   ASSERT_FALSE(response->error_code) << response->error_reason;
