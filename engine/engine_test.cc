@@ -4,6 +4,7 @@
 #include "engine/engine.h"
 
 #include <atomic>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,45 @@ TEST(Engine, SequencesInOneGeneratorMatchSequencesRunAlone) {
   generator.remove_sequence(*id_a);
   EXPECT_EQ(generator.sequence_count(), 1u);
   EXPECT_TRUE(generator.add_sequence(a, greedy(1)).ok());
+}
+
+// As a server's scheduler uses it: sequences join while others are decoding,
+// and leave when they finish; each one's greedy text is what it gives alone.
+TEST(Engine, SequencesJoiningAndLeavingMidwayMatchSequencesRunAlone) {
+  CLOISTER_TEST_DATA(model_path, "models/stories260K.gguf");
+  auto model = load_or_fail(model_path);
+  ASSERT_NE(model, nullptr);
+  const std::vector<TokenId> prompt = model->tokenize("", true, false);  // BOS alone
+  constexpr uint32_t kTokens = 200;
+  Result<Completion> alone = generate(*model, prompt, greedy(kTokens));
+  ASSERT_TRUE(alone.ok());
+
+  constexpr int kSequences = 8;
+  GeneratorOptions options;
+  options.max_sequences = kSequences;
+  Generator generator(*model, options);
+  std::map<SequenceId, std::string> texts;
+  std::vector<std::string> finished_texts;
+  int added = 0;
+  for (int steps = 0; finished_texts.size() < kSequences && steps < 2000; ++steps) {
+    if (added < kSequences && steps % 3 == 0) {  // a new request every third step
+      Result<SequenceId> id = generator.add_sequence(prompt, greedy(kTokens));
+      ASSERT_TRUE(id.ok()) << id.error().message();
+      texts[*id];
+      ++added;
+    }
+    Result<std::vector<SequenceEvent>> events = generator.step();
+    ASSERT_TRUE(events.ok()) << events.error().message();
+    for (const SequenceEvent& event : *events) {
+      texts[event.id] += event.text;
+      if (event.finished) {
+        finished_texts.push_back(texts[event.id]);
+        generator.remove_sequence(event.id);
+      }
+    }
+  }
+  ASSERT_EQ(finished_texts.size(), size_t{kSequences});
+  for (const std::string& text : finished_texts) EXPECT_EQ(text, alone->text);
 }
 
 TEST(Engine, AppliesTheDetectedChatTemplateAndParsesItsSpecialTokens) {

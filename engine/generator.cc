@@ -98,7 +98,6 @@ struct Generator::Impl {
   Result<std::vector<SequenceEvent>> step() {
     slots.assign(sequences.size(), std::nullopt);
     decoding.clear();
-    batch.clear();
     for (size_t i = 0; i < sequences.size(); ++i) {
       Sequence& s = *sequences[i];
       if (s.finished) continue;
@@ -113,6 +112,7 @@ struct Generator::Impl {
         decoding.push_back(i);
       }
     }
+    batch.clear();  // prefill() above used it for prompt chunks
     for (size_t i : decoding) {
       Sequence& s = *sequences[i];
       batch.push_back({*s.next, s.position, &s.cache, true});
