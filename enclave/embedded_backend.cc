@@ -38,7 +38,7 @@ uint32_t resolve_context(const engine::Model& model, uint32_t requested) {
 EmbeddedBackend::EmbeddedBackend(std::shared_ptr<const engine::Model> model,
                                  EmbeddedOptions options)
     : model_(std::move(model)),
-      options_(std::move(options)),
+      options_(options),
       context_length_(resolve_context(*model_, options_.context_length)),
       queue_(options_.max_queued) {
   options_.max_batch = std::max(1u, options_.max_batch);

@@ -25,7 +25,7 @@ Result<Bytes> read_optional(const std::filesystem::path& path) {
 }
 
 // Logs a boot step that failed and returns its error with the step named.
-Error boot_failure(std::string_view step, Error error) {
+Error boot_failure(std::string_view step, const Error& error) {
   log_event("boot_failed", {{"code", StaticText::from_table(error_code_name(error.code()))}});
   return error.with_context(step);
 }

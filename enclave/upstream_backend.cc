@@ -108,7 +108,8 @@ std::optional<ChatFailure> UpstreamBackend::submit(ChatJob job) {
     if (queue_.size() >= queue_.capacity()) {
       cancelled = queue_.remove_if([](const ChatJob& j) { return j.observer->cancelled(); });
     }
-    queued = queue_.push(job.session_id, std::move(job));
+    const auto session_id = job.session_id;
+    queued = queue_.push(session_id, std::move(job));
   }
   for (ChatJob& dropped : cancelled) {
     dropped.observer->on_finished(engine::FinishReason::kCancelled, {});

@@ -30,9 +30,11 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(
   if (argv.empty()) return Error(ErrorCode::kInvalidArgument, "no program to run");
   // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   std::vector<char*> env;
+  env.reserve(environment.size() + 1);
   for (const std::string& entry : environment) env.push_back(const_cast<char*>(entry.c_str()));
   env.push_back(nullptr);
   const int out = ::open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

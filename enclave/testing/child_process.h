@@ -31,6 +31,8 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
+  pid_t pid() const { return pid_; }
+
   // Waits until the stderr file holds `needle` and returns its contents.
   // Fails if the child exits first or `timeout` passes.
   Result<std::string> wait_for_stderr(std::string_view needle, std::chrono::milliseconds timeout);

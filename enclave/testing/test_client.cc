@@ -100,10 +100,12 @@ Result<ChatResponse> TestClient::read_response(session::StreamId stream,
     switch (event.kind) {
       case session::EventKind::kResponseStart:
         response.start = json::parse(to_string(event.body));
+        response.start_arrival = std::chrono::steady_clock::now();
         return false;
       case session::EventKind::kStreamDelta: {
         json delta = json::parse(to_string(event.body));
         response.deltas.push_back(delta.at("content").get<std::string>());
+        response.delta_arrivals.push_back(std::chrono::steady_clock::now());
         response.content += response.deltas.back();
         return false;
       }

@@ -6,6 +6,7 @@
 // requests and verify each receipt.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +40,9 @@ Status verify_bundle(const session::EvidenceBundle& bundle, const session::Repor
 struct ChatResponse {
   std::optional<nlohmann::json> start;
   std::vector<std::string> deltas;
+  // When response-start and each delta arrived (for latency measurements).
+  std::optional<std::chrono::steady_clock::time_point> start_arrival;
+  std::vector<std::chrono::steady_clock::time_point> delta_arrivals;
   std::optional<nlohmann::json> end;
   std::string content;  // the deltas joined, or the end's content
   std::optional<uint16_t> error_code;
