@@ -8,6 +8,7 @@ import { enclave_connector } from './connect';
 import { HostClient } from './host/host_client';
 import { HostBlobStore, HostSlotStore } from './host/host_stores';
 import { ChatView } from './ui/chat_view';
+import { h, replace_children } from './ui/dom';
 import { security_menu } from './ui/security_menu';
 import { render_recovery_code, render_welcome } from './ui/welcome';
 
@@ -22,7 +23,16 @@ function start(): void {
       on_unlocked: (account) => void open_chat(account),
     });
   const open_chat = async (account: UnlockedAccount): Promise<void> => {
-    await store.authorize(account.keys.identity);
+    try {
+      await store.authorize(account.keys.identity);
+    } catch (e) {
+      lock(account);
+      replace_children(root, h('section', { class: 'welcome' },
+        h('h1', {}, 'Cannot sign in to the host'),
+        h('p', { role: 'alert', 'data-testid': 'status' }, (e as Error).message),
+        h('button', { type: 'button', onclick: show_welcome }, 'Back')));
+      return;
+    }
     const history = new History(account.keys, new HostBlobStore(host));
     const view = new ChatView(
       root,
