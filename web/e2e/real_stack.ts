@@ -28,11 +28,10 @@ export const kBinaries = {
 };
 export const kModel = join(kData, 'models/stories260K.gguf');
 
-// What the real-stack tests need and cannot find ([] when all is there).
-export function missing_inputs(): string[] {
-  const missing = Object.values(kBinaries).filter((path) => !existsSync(path));
-  if (!existsSync(kModel)) missing.push(kModel);
-  return missing;
+// Which of `needed` (binaries, and the model) cannot be found ([] when all are there).
+export function missing_inputs(needed: (keyof typeof kBinaries | 'model')[] = ['host', 'enclave', 'log', 'model']): string[] {
+  const paths = needed.map((what) => (what === 'model' ? kModel : kBinaries[what]));
+  return paths.filter((path) => !existsSync(path));
 }
 
 // True if the real-stack tests must run: with CI=true a missing binary or
