@@ -143,7 +143,7 @@ export async function start_enclave(work: string, release: Release): Promise<Enc
   const child = spawn(kBinaries.enclave, [
     '--provider', 'simulated', '--state-dir', join(work, 'enclave'), '--require-memory-lock', 'false',
     '--model', kModel, '--manifest', join(release.dir, 'manifest.json'), '--release-proof', join(release.dir, 'release.proof'),
-    '--max-tokens', '48', '--listen', '127.0.0.1:0',
+    '--max-tokens', '96', '--listen', '127.0.0.1:0',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let port = 0;
   child.stderr!.on('data', (chunk: Buffer) => {

@@ -11,7 +11,7 @@
 // CLOISTER_UPDATE_SCREENSHOTS=1).
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, add_prf_authenticator, launch_chromium } from './chromium';
@@ -112,7 +112,10 @@ describe.skipIf(missing.length > 0)('web app on the real stack (cloister-host, c
     expect(await page.getByTestId('model').textContent()).toBe(model_digest);
     await page.screenshot({ path: kShots + 'real-chat.png' });
     await page.getByTestId('attestation').screenshot({ path: kShots + 'real-attestation-panel.png' });
-    if (process.env.CLOISTER_UPDATE_SCREENSHOTS === '1') copyFileSync(kShots + 'real-chat.png', kReadmeShot);
+    if (process.env.CLOISTER_UPDATE_SCREENSHOTS === '1') {
+      mkdirSync(dirname(kReadmeShot), { recursive: true });
+      copyFileSync(kShots + 'real-chat.png', kReadmeShot);
+    }
 
     await page.reload();
     await page.getByTestId('unlock-passkey').click();
