@@ -95,6 +95,8 @@ describe.skipIf(missing.length > 0)('web app on the real stack (cloister-host, c
     });
     await page.getByTestId('composer').fill(kPrompt);
     await page.getByTestId('composer').press('Enter');
+    // The answer's bubble appears once the enclave is verified; then it streams until done.
+    await expect.poll(() => page.locator('.message.assistant').count(), { timeout: 60_000 }).toBe(1);
     await expect.poll(() => page.getByTestId('chat-status').textContent(), { timeout: 60_000 }).toBe('');
     await expect.poll(() => page.getByTestId('stop').isHidden()).toBe(true);
     const answer = (await page.locator('.message.assistant').last().textContent()) ?? '';
