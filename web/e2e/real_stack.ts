@@ -157,11 +157,14 @@ export async function start_enclave(work: string, release: Release): Promise<Enc
 }
 
 // A WebSocket relay between cloister-host and the enclave: it records every
-// message both ways (what the host relays), and while `tamper` is set flips
-// one byte of the enclave's handshake message 2 (its evidence offer).
+// message both ways (what the host relays), while `tamper` is set flips one
+// byte of the enclave's handshake message 2 (its evidence offer), and while
+// `delay_ms` is set holds each message from the enclave that long (a slow
+// network), in order.
 export interface Relay {
   port: number;
   tamper: boolean;
+  delay_ms: number;
   from_client: Uint8Array[];
   from_enclave: Uint8Array[];
   close(): Promise<void>;
@@ -173,6 +176,7 @@ export async function start_relay(enclave_port: number): Promise<Relay> {
   const relay: Relay = {
     port: (server.address() as { port: number }).port,
     tamper: false,
+    delay_ms: 0,
     from_client: [],
     from_enclave: [],
     close: () =>
@@ -196,11 +200,13 @@ export async function start_relay(enclave_port: number): Promise<Relay> {
     upstream.on('open', () => {
       for (const message of pending.splice(0)) upstream.send(message);
     });
+    let delivered = Promise.resolve();
     upstream.on('message', (data) => {
       const message = bytes(data);
       relay.from_enclave.push(message);
       if (replies++ === 0 && relay.tamper) message[message.length - 20]! ^= 0x01; // inside the encrypted offer
-      client.send(message);
+      const delay = relay.delay_ms;
+      delivered = delivered.then(() => new Promise((done) => setTimeout(done, delay))).then(() => client.send(message));
     });
     const close_both = () => {
       client.close();

@@ -4,7 +4,8 @@
 // virtual PRF passkey: create an account, chat and watch the answer stream,
 // read the attestation panel (SIMULATED), reload and unlock to find the
 // history at the host; a second browser profile unlocks with the recovery
-// code and sees the same conversation; a byte flipped in the enclave's
+// code and sees the same conversation; the stop button cancels an answer
+// arriving over a slow network; a byte flipped in the enclave's
 // handshake offer makes the page refuse and send nothing; and neither the
 // host's database nor its log nor the relayed bytes hold the prompt.
 // Screenshots go to build/web-e2e/ (and docs/images/web-chat.png with
@@ -143,6 +144,32 @@ describe.skipIf(missing.length > 0)('web app on the real stack (cloister-host, c
     }
   });
 
+  it('stops a generation with the stop button at once, then answers the next message', async () => {
+    const { page } = browser;
+    await page.getByTestId('new-conversation').click();
+    relay.delay_ms = 80; // a slow network, so that the answer is still arriving
+    const answer = page.locator('.message.assistant').last();
+    try {
+      await page.getByTestId('composer').fill('Tell me about the heron-2290');
+      await page.getByTestId('composer').press('Enter');
+      await expect.poll(async () => ((await answer.textContent()) ?? '').length, { timeout: 30_000 }).toBeGreaterThan(0);
+      await page.getByTestId('stop').click();
+      await expect.poll(() => page.getByTestId('chat-status').textContent(), { timeout: 10_000 }).toBe('Stopped.');
+    } finally {
+      relay.delay_ms = 0;
+    }
+    const stopped = await answer.textContent();
+    expect(await page.getByTestId('stop').isHidden()).toBe(true);
+    await new Promise((done) => setTimeout(done, 1000));
+    expect(await answer.textContent()).toBe(stopped); // nothing more was shown
+    // The next message is answered.
+    await page.getByTestId('composer').fill('And then?');
+    await page.getByTestId('composer').press('Enter');
+    await expect.poll(() => page.locator('.message.assistant').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('chat-status').textContent(), { timeout: 30_000 }).toBe('');
+    expect(((await answer.textContent()) ?? '').trim().length).toBeGreaterThan(0);
+  });
+
   it('refuses an offer tampered with on the way and sends nothing', async () => {
     const { page } = browser;
     await page.reload();
@@ -171,7 +198,7 @@ describe.skipIf(missing.length > 0)('web app on the real stack (cloister-host, c
     const db = Buffer.concat([bytes_of(host.db), bytes_of(host.db + '-wal')]);
     expect(db.length).toBeGreaterThan(0);
     const log = bytes_of(host.log);
-    for (const secret of ['quokka-8817', 'aardvark-5519', 'Once upon a time there']) {
+    for (const secret of ['quokka-8817', 'heron-2290', 'aardvark-5519', 'Once upon a time there']) {
       expect(relayed.includes(secret)).toBe(false);
       expect(db.includes(secret)).toBe(false);
       expect(log.includes(secret)).toBe(false);

@@ -144,12 +144,16 @@ export class EnclaveBackend implements ChatBackend {
       wake?.();
     });
     for (const wire of wires) this.socket.send(wire);
+    // Stopping sends a cancel frame and ends the answer at once; whatever of
+    // it is still on the way is dropped when it arrives.
     const on_abort = () => {
       void this.channel.cancel(stream_id).then((wire) => wire && this.socket.send(wire));
+      wake?.();
     };
     signal.addEventListener('abort', on_abort, { once: true });
     try {
       for (;;) {
+        if (signal.aborted) return;
         const event = events.shift() ?? (await new Promise<void>((resolve) => (wake = resolve)), events.shift());
         if (event === undefined) continue;
         if (event.kind === 'stream-delta' && !signal.aborted) yield delta_content(event.body);
