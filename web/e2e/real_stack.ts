@@ -15,7 +15,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { utf8_encode } from '../src/lib/bytes/encoding';
+import { HandshakeState } from '../src/lib/noise/handshake_state';
+import { encode_evidence_bundle } from '../src/lib/session/evidence_bundle';
+import { encode_server_hello, parse_client_hello } from '../src/lib/session/handshake_payloads';
+import { Initiator } from '../src/lib/session/initiator';
 
 const kWeb = fileURLToPath(new URL('..', import.meta.url));
 const kBuild = resolve(process.env.CLOISTER_BUILD_DIR ?? join(kWeb, '../build/release'));
@@ -161,9 +167,14 @@ export async function start_enclave(work: string, release: Release): Promise<Enc
 // byte of the enclave's handshake message 2 (its evidence offer), and while
 // `delay_ms` is set holds each message from the enclave that long (a slow
 // network), in order.
+// While `impersonate` is set it is a man in the middle instead: it answers
+// the browser's handshake itself, offering the real enclave's evidence
+// (fetched by its own handshake with the enclave) under its own Noise key.
 export interface Relay {
   port: number;
   tamper: boolean;
+  impersonate: boolean;
+  impersonated: number; // sessions answered that way
   delay_ms: number;
   from_client: Uint8Array[];
   from_enclave: Uint8Array[];
@@ -176,6 +187,8 @@ export async function start_relay(enclave_port: number): Promise<Relay> {
   const relay: Relay = {
     port: (server.address() as { port: number }).port,
     tamper: false,
+    impersonate: false,
+    impersonated: 0,
     delay_ms: 0,
     from_client: [],
     from_enclave: [],
@@ -187,6 +200,10 @@ export async function start_relay(enclave_port: number): Promise<Relay> {
   };
   server.on('connection', (client, request) => {
     const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+    if (relay.impersonate) {
+      impersonate(client, `ws://127.0.0.1:${enclave_port}/v1/session`, protocols, relay).catch(() => client.close());
+      return;
+    }
     const upstream = new WebSocket(`ws://127.0.0.1:${enclave_port}/v1/session`, protocols);
     const pending: Uint8Array[] = [];
     let replies = 0;
@@ -218,6 +235,48 @@ export async function start_relay(enclave_port: number): Promise<Relay> {
     client.on('error', close_both);
   });
   return relay;
+}
+
+// Whole messages from a WebSocket, awaited in order.
+function inbox(socket: WebSocket, record?: Uint8Array[]): () => Promise<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let wake: (() => void) | null = null;
+  let closed = false;
+  socket.on('message', (data: Buffer) => {
+    const message = new Uint8Array(data);
+    record?.push(message);
+    queue.push(message);
+    wake?.();
+  });
+  socket.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+  return async () => {
+    while (queue.length === 0 && !closed) await new Promise<void>((done) => (wake = done));
+    const message = queue.shift();
+    if (message === undefined) throw new Error('closed');
+    return message;
+  };
+}
+
+// The man in the middle: the real enclave's evidence bundle, offered to the
+// browser in a handshake under this relay's own static key.
+async function impersonate(client: WebSocket, enclave_url: string, protocols: string[], relay: Relay): Promise<void> {
+  const from_client = inbox(client, relay.from_client);
+  const static_key = new Uint8Array(randomBytes(32));
+  const handshake = await HandshakeState.create({ role: 'responder', static_key, prologue: utf8_encode('cloister/session') });
+  parse_client_hello(await handshake.read_message(await from_client()));
+  const upstream = new WebSocket(enclave_url, protocols);
+  const from_enclave = inbox(upstream, relay.from_enclave);
+  await new Promise((done, fail) => upstream.once('open', done).once('error', fail));
+  const initiator = await Initiator.create();
+  upstream.send(await initiator.start());
+  const offer = await initiator.read_offer(await from_enclave());
+  upstream.close();
+  client.send(await handshake.write_message(encode_server_hello({ version: offer.version, evidence_bundle: encode_evidence_bundle(offer.bundle) })));
+  relay.impersonated++;
+  await from_client().catch(() => undefined); // message 3 never comes: the browser refuses
 }
 
 export interface Host {

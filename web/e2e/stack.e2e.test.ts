@@ -6,7 +6,8 @@
 // history at the host; a second browser profile unlocks with the recovery
 // code and sees the same conversation; the stop button cancels an answer
 // arriving over a slow network; a byte flipped in the enclave's
-// handshake offer makes the page refuse and send nothing; and neither the
+// handshake offer, or the enclave's real evidence offered by a man in the
+// middle under its own key, makes the page refuse and send nothing; and neither the
 // host's database nor its log nor the relayed bytes hold the prompt.
 // Screenshots go to build/web-e2e/ (and docs/images/web-chat.png with
 // CLOISTER_UPDATE_SCREENSHOTS=1).
@@ -192,13 +193,34 @@ describe.skipIf(missing.length > 0)('web app on the real stack (cloister-host, c
     expect(await page.locator('.message.assistant').count()).toBe(0);
   });
 
+  it('refuses the real evidence relayed by a man in the middle, and sends nothing', async () => {
+    const { page } = browser;
+    await page.reload();
+    await page.getByTestId('unlock-passkey').click();
+    await page.getByTestId('new-conversation').click({ timeout: 20_000 });
+    const before = relay.from_client.length;
+    relay.impersonate = true;
+    try {
+      await page.getByTestId('composer').fill('A question for the ibis-6620');
+      await page.getByTestId('composer').press('Enter');
+      await expect.poll(() => page.getByTestId('chat-status').textContent(), { timeout: 30_000 }).toMatch(
+        /^Not sent: .*REPORT_DATA [0-9a-f]{128} is not the expected [0-9a-f]{128}/,
+      );
+    } finally {
+      relay.impersonate = false;
+    }
+    expect(relay.impersonated).toBe(1);
+    expect(relay.from_client.length - before).toBe(1); // handshake message 1 only
+    expect(await page.locator('.message.assistant').count()).toBe(0);
+  });
+
   it('leaves no prompt in the clear at the host: its database, its log, or the bytes it relayed', async () => {
     const relayed = Buffer.concat([...relay.from_client, ...relay.from_enclave].map((m) => Buffer.from(m)));
     expect(relayed.length).toBeGreaterThan(0);
     const db = Buffer.concat([bytes_of(host.db), bytes_of(host.db + '-wal')]);
     expect(db.length).toBeGreaterThan(0);
     const log = bytes_of(host.log);
-    for (const secret of ['quokka-8817', 'heron-2290', 'aardvark-5519', 'Once upon a time there']) {
+    for (const secret of ['quokka-8817', 'heron-2290', 'aardvark-5519', 'ibis-6620', 'Once upon a time there']) {
       expect(relayed.includes(secret)).toBe(false);
       expect(db.includes(secret)).toBe(false);
       expect(log.includes(secret)).toBe(false);
