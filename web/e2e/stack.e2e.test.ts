@@ -5,11 +5,11 @@
 // read the attestation panel (SIMULATED), reload and unlock to find the
 // history at the host; a second browser profile unlocks with the recovery
 // code and sees the same conversation; the stop button cancels an answer
-// arriving over a slow network; a byte flipped in the enclave's
-// handshake offer, or the enclave's real evidence offered by a man in the
-// middle under its own key, makes the page refuse and send nothing; and neither the
-// host's database nor its log nor the relayed bytes hold the prompt.
-// Screenshots go to build/web-e2e/ (and docs/images/web-chat.png with
+// arriving over a slow network; a byte flipped in the enclave's handshake
+// offer, or the enclave's real evidence offered by a man in the middle under
+// its own key, makes the page refuse and send nothing; and neither the host's
+// database nor its log nor the relayed bytes hold the prompt. Screenshots go
+// to build/web-e2e/ (and docs/images/web-chat.png with
 // CLOISTER_UPDATE_SCREENSHOTS=1).
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
