@@ -1,25 +1,33 @@
-// The built web app in real headless Chromium, served the way cloister-host
-// will serve it: it loads under the strict CSP with SRI and makes no
+// The production build of the web app in real headless Chromium, served by
+// the real cloister-host (key slots and sealed history in its SQLite store;
+// no enclave): it loads under the host's strict CSP with SRI and makes no
 // third-party request, and a passkey with PRF (a virtual authenticator)
-// creates an account, which the same passkey and then the recovery code
-// unlock after reloads. Screenshots go to build/web-e2e/.
+// creates an account, which the same passkey, the recovery code and a
+// passphrase unlock after reloads; conversations changed in two tabs are
+// merged or kept as a conflicting copy. Screenshots go to build/web-e2e/.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, add_prf_authenticator, launch_chromium } from './chromium';
-import { type StaticServer, serve_directory } from './static_server';
+import { type Host, missing_inputs, real_stack_required, start_host, work_dir } from './real_stack';
 
 const kDist = fileURLToPath(new URL('../dist/', import.meta.url));
 const kShots = fileURLToPath(new URL('../../build/web-e2e/', import.meta.url));
 
-describe('web app in headless Chromium', () => {
-  let server: StaticServer;
+const missing = missing_inputs(['host']);
+if (missing.length > 0 && real_stack_required()) {
+  throw new Error(`CI=true and cloister-host is missing: ${missing.join(', ')} (build with cmake --preset release && cmake --build build/release)`);
+}
+
+describe.skipIf(missing.length > 0)('web app in headless Chromium, served by cloister-host', () => {
+  const work = work_dir();
+  let server: Host;
   let browser: Browser;
 
   beforeAll(async () => {
     if (!existsSync(kDist + 'index.html')) throw new Error('web/dist is not built: run web/run-tests (or npx vite build)');
     mkdirSync(kShots, { recursive: true });
-    server = await serve_directory(kDist);
+    server = await start_host(work.path, kDist);
     browser = await launch_chromium();
     await add_prf_authenticator(browser);
   }, 60_000);
@@ -27,6 +35,7 @@ describe('web app in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    work.remove();
   });
 
   it('loads with SRI under the strict CSP, asks only its own origin, and unlocks with the passkey after a reload', async () => {
@@ -86,23 +95,10 @@ describe('web app in headless Chromium', () => {
     expect(sockets).toEqual([]);
     await page.screenshot({ path: kShots + 'chat.png' });
 
-    // Only ciphertext is stored: the message is nowhere in the stored bytes.
-    const account = await page.getByTestId('account-id').textContent();
-    const stored = await page.evaluate(async (id) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const open = indexedDB.open(`cloister-history/${id}`);
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
-      });
-      const blobs = await new Promise<{ sealed: Uint8Array }[]>((resolve) => {
-        const request = db.transaction('blobs').objectStore('blobs').getAll();
-        request.onsuccess = () => resolve(request.result as { sealed: Uint8Array }[]);
-      });
-      return blobs.map((b) => Array.from(b.sealed));
-    }, account);
-    expect(stored.length).toBe(1);
-    const bytes = Buffer.from(stored[0]!);
-    for (const secret of ['oat milk', 'Groceries', 'Home', 'French']) expect(bytes.includes(secret)).toBe(false);
+    // Only ciphertext is stored: the message is nowhere in the host's database.
+    const stored = Buffer.concat([server.db, server.db + '-wal'].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+    expect(stored.length).toBeGreaterThan(0);
+    for (const secret of ['oat milk', 'Groceries', 'French']) expect(stored.includes(secret)).toBe(false);
 
     await page.reload();
     await page.getByTestId('unlock-passkey').click();
@@ -142,7 +138,7 @@ describe('web app in headless Chromium', () => {
     expect(await page.getByTestId('account-id').textContent({ timeout: 30_000 })).toBe(account);
   });
 
-  it('detects a conflicting change from another tab instead of overwriting it', async () => {
+  it('keeps both versions when two tabs rename the same conversation', async () => {
     const { page } = browser;
     await page.goto(server.origin + '/');
     await page.getByTestId('unlock-passkey').click();
@@ -169,10 +165,26 @@ describe('web app in headless Chromium', () => {
 
     await page.getByTestId('title').fill('Renamed in tab 1');
     await page.getByTestId('title').press('Enter');
-    await expect.poll(() => page.getByTestId('chat-status').textContent()).toMatch(/^conflict: conversation\.\S+ is at version 3, not 2/);
+    await expect.poll(() => page.getByTestId('chat-status').textContent()).toMatch(
+      /^conflict: title changed elsewhere too; the other version is shown and yours was kept as "Renamed in tab 1 \(conflicting copy\)"/,
+    );
+    expect(await page.getByTestId('title').inputValue()).toBe('Renamed in tab 2');
     await second.reload();
     await unlock_second();
-    await expect.poll(() => second.getByTestId('conversation').allTextContents(), { timeout: 20_000 }).toContain('Renamed in tab 2');
+    await expect.poll(async () => (await second.getByTestId('conversation').allTextContents()).sort(), { timeout: 20_000 }).toEqual([
+      'Renamed in tab 1 (conflicting copy)',
+      'Renamed in tab 2',
+    ]);
+
+    // Changes to different things merge: a folder in tab 2, a new title in tab 1.
+    await second.getByRole('button', { name: 'Renamed in tab 2', exact: true }).click();
+    await second.getByTestId('folder-input').fill('Plans');
+    await second.getByTestId('folder-input').press('Enter');
+    await expect.poll(() => second.getByTestId('folder').allTextContents()).toContain('Plans');
+    await page.getByTestId('title').fill('Final plan');
+    await page.getByTestId('title').press('Enter');
+    await expect.poll(() => page.getByTestId('chat-status').textContent()).toBe('Merged with a change made elsewhere.');
+    expect(await page.getByTestId('folder-input').inputValue()).toBe('Plans');
     await second.close();
   });
 

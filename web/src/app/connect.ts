@@ -17,7 +17,8 @@ async function fetch_tile(path: string): Promise<Uint8Array | null> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-export function enclave_connector(): BackendConnector {
+// `bearer_token` gives the host sign-in's token, which the relay requires.
+export function enclave_connector(bearer_token: () => string | null = () => null): BackendConnector {
   return async () => {
     const pins = pinned_trust();
     if (pins.log_vkey === '') {
@@ -36,6 +37,6 @@ export function enclave_connector(): BackendConnector {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/session`;
     return EnclaveBackend.connect(url, trust, (summary: AttestationSummary) => {
       if (summary.checkpoint_advanced) localStorage.setItem(kCheckpointKey, summary.checkpoint_to_store);
-    });
+    }, bearer_token());
   };
 }

@@ -1,32 +1,48 @@
 // Entry point of the web app: the welcome screen until the account is
-// unlocked, then the chat, whose history is sealed under the account's keys.
+// unlocked, then the chat. Key slots and the sealed history live at the
+// cloister-host that served this page (its slot and blob APIs), and the
+// session relay takes the same sign-in's bearer token.
 import { lock, type UnlockedAccount } from './account/account';
-import { IndexedDbSlotStore } from './account/indexeddb_slot_store';
 import { History } from './chat/history';
-import { IndexedDbBlobStore } from './chat/history_store';
 import { enclave_connector } from './connect';
+import { HostClient } from './host/host_client';
+import { HostBlobStore, HostSlotStore } from './host/host_stores';
 import { ChatView } from './ui/chat_view';
+import { h, replace_children } from './ui/dom';
 import { security_menu } from './ui/security_menu';
 import { render_recovery_code, render_welcome } from './ui/welcome';
 
-async function start(): Promise<void> {
+function start(): void {
   const root = document.getElementById('app');
   if (root === null) return;
-  const store = await IndexedDbSlotStore.open();
+  const host = new HostClient(location.origin);
+  const store = new HostSlotStore(host);
   const show_welcome = (): void =>
     render_welcome(root, store, {
       on_created: (account, code) => render_recovery_code(root, code, () => void open_chat(account)),
       on_unlocked: (account) => void open_chat(account),
     });
   const open_chat = async (account: UnlockedAccount): Promise<void> => {
-    const history = new History(account.keys, await IndexedDbBlobStore.open(account.id));
+    try {
+      await store.authorize(account.keys.identity);
+    } catch (e) {
+      lock(account);
+      replace_children(root, h('section', { class: 'welcome' },
+        h('h1', {}, 'Cannot sign in to the host'),
+        h('p', { role: 'alert', 'data-testid': 'status' }, (e as Error).message),
+        h('button', { type: 'button', onclick: show_welcome }, 'Back')));
+      return;
+    }
+    const history = new History(account.keys, new HostBlobStore(host));
     const view = new ChatView(
       root,
       history,
-      enclave_connector(),
+      enclave_connector(() => host.bearer_token),
       account.id,
       () => {
         lock(account);
+        host.sign_out();
+        store.forget();
         show_welcome();
       },
       security_menu(store, account),
@@ -36,4 +52,4 @@ async function start(): Promise<void> {
   show_welcome();
 }
 
-void start();
+start();

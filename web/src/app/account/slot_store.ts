@@ -1,7 +1,6 @@
-// Where wrapped key slots live. The host's key-slot API is the real home (it
-// files slots by lookup id and hands them only to someone who presents the
-// lookup id); until the web app talks to cloister-host, slots are kept in the
-// browser's IndexedDB through the same interface. A slot is ciphertext either
+// Where wrapped key slots live: cloister-host's key-slot API (HostSlotStore,
+// which files slots by lookup id and hands them only to someone who presents
+// the lookup id), or memory in the unit tests. A slot is ciphertext either
 // way: nothing here is secret.
 import { hex_encode } from '../../lib/bytes/encoding';
 import type { Ed25519KeyPair } from '../../lib/crypto/ed25519';

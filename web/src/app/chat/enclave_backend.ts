@@ -1,9 +1,11 @@
 // A ChatBackend over an attested session: a WebSocket to the host's
 // /v1/session relay, the Noise XX handshake, and the offer verified
 // (attest_offer) before message 3, so no byte of a conversation leaves the
-// page for an enclave that has not proved what it runs. The request body is
-// the chat API's JSON ({"messages": [...]}); deltas are UTF-8 text.
-import { utf8_encode } from '../../lib/bytes/encoding';
+// page for an enclave that has not proved what it runs. Requests and answers
+// follow the chat API (docs/protocol.md section 16): the body is
+// {"method": "chat.completions", "params": {"stream": true, "messages": [...]}}
+// and each stream-delta is {"content": "piece"}.
+import { utf8_decode, utf8_encode } from '../../lib/bytes/encoding';
 import { type AttestationSummary, type ClientTrust, attest_offer } from '../../lib/client/attest_offer';
 import { CloisterError } from '../../lib/errors';
 import type { ClientChannel } from '../../lib/session/channel';
@@ -52,6 +54,19 @@ function open_socket(url: string, queue: MessageQueue, bearer_token: string | nu
     socket.onopen = () => resolve(socket);
     socket.onerror = () => reject(new CloisterError('unavailable', `cannot reach the enclave relay at ${url}`));
   });
+}
+
+// Returns the text of a chat.completions stream-delta ({"content": "piece"}).
+export function delta_content(body: Uint8Array): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8_decode(body, 'stream-delta'));
+  } catch {
+    throw new CloisterError('malformed', 'the enclave sent a stream-delta that is not JSON');
+  }
+  const content = (value as { content?: unknown } | null)?.content;
+  if (typeof content !== 'string') throw new CloisterError('malformed', 'the enclave sent a stream-delta without "content"');
+  return content;
 }
 
 export class EnclaveBackend implements ChatBackend {
@@ -122,22 +137,26 @@ export class EnclaveBackend implements ChatBackend {
   async *stream(messages: { role: string; content: string }[], signal: AbortSignal): AsyncIterable<string> {
     const events: ClientEvent[] = [];
     let wake: (() => void) | null = null;
-    const { stream_id, wires } = await this.channel.request(utf8_encode(JSON.stringify({ messages, stream: true })));
+    const body = { method: 'chat.completions', params: { stream: true, messages } };
+    const { stream_id, wires } = await this.channel.request(utf8_encode(JSON.stringify(body)));
     this.listeners.set(stream_id, (event) => {
       events.push(event);
       wake?.();
     });
     for (const wire of wires) this.socket.send(wire);
+    // Stopping sends a cancel frame and ends the answer at once; whatever of
+    // it is still on the way is dropped when it arrives.
     const on_abort = () => {
       void this.channel.cancel(stream_id).then((wire) => wire && this.socket.send(wire));
+      wake?.();
     };
     signal.addEventListener('abort', on_abort, { once: true });
-    const decoder = new TextDecoder('utf-8', { fatal: false });
     try {
       for (;;) {
+        if (signal.aborted) return;
         const event = events.shift() ?? (await new Promise<void>((resolve) => (wake = resolve)), events.shift());
         if (event === undefined) continue;
-        if (event.kind === 'stream-delta' && !signal.aborted) yield decoder.decode(event.body, { stream: true });
+        if (event.kind === 'stream-delta' && !signal.aborted) yield delta_content(event.body);
         if (event.kind === 'response-end') return;
         if (event.kind === 'stream-error') {
           if (event.error_code === WireError.cancelled) return;

@@ -14,14 +14,34 @@ describe('conversation history', () => {
     const history = new History(await keys(), store);
     const conversation = { ...new_conversation(1000), title: 'Tea', folder: 'Kitchen', system_prompt: 'Be brief.' };
     conversation.messages.push({ role: 'user', content: 'How do I brew green tea?' });
-    expect(await history.save(conversation)).toBe(1);
+    expect((await history.save(conversation)).version).toBe(1);
     const [blob] = await store.list();
     expect(new TextDecoder('latin1').decode(blob!.sealed)).not.toContain('green tea');
     const again = new History(history['keys'], store);
     expect((await again.load_all()).conversations).toEqual([conversation]);
   });
 
-  it('detects a conflicting write from another tab instead of overwriting it', async () => {
+  it('merges changes to different fields from another tab', async () => {
+    const store = new MemoryBlobStore();
+    const account = await keys();
+    const first_tab = new History(account, store);
+    const conversation = new_conversation();
+    conversation.messages.push({ role: 'user', content: 'base' });
+    await first_tab.save(conversation);
+    const second_tab = new History(account, store);
+    await second_tab.load_all();
+    await second_tab.save({ ...conversation, title: 'renamed in tab 2', messages: [...conversation.messages, { role: 'user', content: 'from tab 2' }] });
+    const outcome = await first_tab.save({ ...conversation, folder: 'Work', messages: [...conversation.messages, { role: 'user', content: 'from tab 1' }] });
+    expect(outcome.note).toBe('Merged with a change made elsewhere.');
+    expect(outcome.copy).toBeNull();
+    expect(outcome.version).toBe(3);
+    const [stored] = (await new History(account, store).load_all()).conversations;
+    expect(stored!.title).toBe('renamed in tab 2');
+    expect(stored!.folder).toBe('Work');
+    expect(stored!.messages.map((m) => m.content)).toEqual(['base', 'from tab 2', 'from tab 1']);
+  });
+
+  it('keeps both versions when two tabs change the same thing', async () => {
     const store = new MemoryBlobStore();
     const account = await keys();
     const first_tab = new History(account, store);
@@ -30,9 +50,27 @@ describe('conversation history', () => {
     const second_tab = new History(account, store);
     await second_tab.load_all();
     await second_tab.save({ ...conversation, title: 'renamed in tab 2' });
-    await expect(first_tab.save({ ...conversation, title: 'renamed in tab 1' })).rejects.toThrow(/^conflict: .* is at version 2, not 1/);
-    await first_tab.load_all();
-    expect(await first_tab.save({ ...conversation, title: 'renamed in tab 1' })).toBe(3);
+    const outcome = await first_tab.save({ ...conversation, title: 'renamed in tab 1' });
+    expect(outcome.note).toMatch(/^conflict: title changed elsewhere too; the other version is shown and yours was kept as "renamed in tab 1 \(conflicting copy\)"/);
+    expect(outcome.conversation.title).toBe('renamed in tab 2');
+    const titles = (await new History(account, store).load_all()).conversations.map((c) => c.title).sort();
+    expect(titles).toEqual(['renamed in tab 1 (conflicting copy)', 'renamed in tab 2']);
+    // The first tab now knows version 2 and writes on top of it.
+    expect((await first_tab.save({ ...outcome.conversation, folder: 'x' })).version).toBe(3);
+  });
+
+  it('re-creates a conversation deleted elsewhere while it changed here', async () => {
+    const store = new MemoryBlobStore();
+    const account = await keys();
+    const first_tab = new History(account, store);
+    const conversation = new_conversation();
+    await first_tab.save(conversation);
+    const second_tab = new History(account, store);
+    await second_tab.load_all();
+    await second_tab.remove(conversation.id);
+    const outcome = await first_tab.save({ ...conversation, title: 'still wanted' });
+    expect(outcome.note).toMatch(/deleted elsewhere; your version was kept/);
+    expect((await new History(account, store).load_all()).conversations.map((c) => c.title)).toEqual(['still wanted']);
   });
 
   it("refuses a blob moved to another id or another account's blob", async () => {
@@ -55,7 +93,7 @@ describe('conversation history', () => {
     await history.remove(conversation.id);
     expect(await store.list()).toEqual([]);
     // Version 2 is the tombstone; the store numbers the re-created blob 3, so it is written again as 4.
-    expect(await history.save(conversation)).toBe(4);
+    expect((await history.save(conversation)).version).toBe(4);
     expect((await new History(history['keys'], store).load_all()).conversations).toEqual([conversation]);
   });
 

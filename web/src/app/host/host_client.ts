@@ -95,6 +95,13 @@ export class HostClient {
     return parse_object(response.body);
   }
 
+  // Forgets the bearer token and asks the host to revoke it (best effort).
+  sign_out(): void {
+    if (this.token === null) return;
+    void this.raw('POST', '/v1/auth/sign-out', { auth: true }).catch(() => undefined);
+    this.token = null;
+  }
+
   // Signs in as `identity`; creates the account at the host on first use.
   async sign_in(identity: Ed25519KeyPair): Promise<void> {
     const public_key = base64url_encode(identity.public_key);

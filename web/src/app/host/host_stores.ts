@@ -35,6 +35,11 @@ export class HostSlotStore implements SlotStore {
     this.signed_in = identity.public_key;
   }
 
+  // Forgets which account is signed in (after locking).
+  forget(): void {
+    this.signed_in = null;
+  }
+
   async put(slot: WrappedSlot): Promise<void> {
     await this.host.json('PUT', `/v1/slots/${base64url_encode(slot.lookup_id)}`, {
       auth: true,

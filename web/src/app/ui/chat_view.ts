@@ -54,10 +54,19 @@ export class ChatView {
     return this.conversations.find((c) => c.id === this.selected) ?? null;
   }
 
+  // Stores `conversation`; a version written elsewhere meanwhile is merged
+  // into it in place, or, if both changed the same thing, shown instead of it
+  // while this side's version joins the list as a conflicting copy.
   private async save(conversation: Conversation): Promise<void> {
     conversation.updated = Date.now();
     try {
-      await this.history.save(conversation);
+      const outcome = await this.history.save(conversation);
+      if (outcome.conversation !== conversation) Object.assign(conversation, outcome.conversation);
+      if (outcome.copy !== null) this.conversations.unshift(outcome.copy);
+      if (outcome.note !== '') {
+        this.status = outcome.note;
+        this.render();
+      }
     } catch (e) {
       this.status = message_of(e);
       this.render();
