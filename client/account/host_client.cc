@@ -205,7 +205,7 @@ Result<BlobVersion> HostClient::get_blob(const std::string& id) {
   CLOISTER_ASSIGN_OR_RETURN(net::HttpResponse response, send(net::Method::kGet, "/v1/blobs/" + id));
   if (response.status != 200) return host_error(response, "reading " + id);
   CLOISTER_ASSIGN_OR_RETURN(uint64_t version, etag_version(response));
-  return BlobVersion{as_bytes(response.body), version};
+  return BlobVersion{to_bytes(response.body), version};
 }
 
 Result<uint64_t> HostClient::create_blob(const std::string& id, ByteSpan data) {

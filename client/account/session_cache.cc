@@ -16,6 +16,10 @@ namespace {
 
 constexpr const char* kKeyType = "user";
 constexpr size_t kMaxSecret = 64;
+// Permission bits (keyutils.h, which this build does not need): possessor all,
+// and the owning user may view, read and search.
+constexpr unsigned kPossessorAll = 0x3f000000;
+constexpr unsigned kUserViewReadSearch = 0x00010000 | 0x00020000 | 0x00080000;
 
 bool keyring_disabled() {
   const char* setting = std::getenv("CLOISTER_KEYRING");
@@ -48,8 +52,7 @@ Status cache_root_secret(const std::filesystem::path& home, const crypto::Secret
                  std::string("the kernel keyring is unavailable: ") + std::strerror(errno));
   }
   // This user's processes may find and read it; nobody else may.
-  const unsigned perm = KEY_POS_ALL | KEY_USR_VIEW | KEY_USR_READ | KEY_USR_SEARCH;
-  (void)syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm);
+  (void)syscall(SYS_keyctl, KEYCTL_SETPERM, id, kPossessorAll | kUserViewReadSearch);
   if (syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, id, static_cast<unsigned>(timeout.count())) < 0) {
     (void)syscall(SYS_keyctl, KEYCTL_REVOKE, id);
     return Error(ErrorCode::kUnavailable, "cannot set the keyring entry's timeout");

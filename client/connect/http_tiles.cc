@@ -32,7 +32,7 @@ Result<Bytes> HttpTileReader::read(const std::string& path) {
     return Error(ErrorCode::kUnavailable,
                  "log tile " + path + ": HTTP " + std::to_string(response->status));
   }
-  return as_bytes(response->body);
+  return to_bytes(response->body);
 }
 
 }  // namespace cloister::client

@@ -184,8 +184,9 @@ TEST_F(VerifiedConnectionTest, RefusesALogItDoesNotPin) {
   ASSERT_FALSE(connection.ok());
   EXPECT_NE(connection.error().message().find(tlog::kReasonBadSignature), std::string::npos)
       << connection.error().message();
-  auto unpinned =
-      VerifiedConnection::connect(pool_, options(), TrustPolicy{.allow_simulated = true});
+  TrustPolicy nothing_pinned;
+  nothing_pinned.allow_simulated = true;
+  auto unpinned = VerifiedConnection::connect(pool_, options(), nothing_pinned);
   ASSERT_FALSE(unpinned.ok());
   EXPECT_TRUE(unpinned.error().message().starts_with(tlog::kReasonWrongLog))
       << unpinned.error().message();

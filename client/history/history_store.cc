@@ -100,7 +100,8 @@ Status HistoryStore::sync() {
     Result<Conversation> cached = read_cache(id);
     if (cached.ok() && cached->version == change.version) continue;
     CLOISTER_ASSIGN_OR_RETURN(BlobVersion blob, host_.get_blob(id));
-    CLOISTER_TRY(open(id, blob.version, blob.data).status());  // refuse to cache garbage
+    Result<Conversation> readable = open(id, blob.version, blob.data);
+    if (!readable.ok()) return readable.error();  // never cache what does not open
     CLOISTER_TRY(write_cache(id, blob.version, blob.data));
   }
   return ok_status();
@@ -306,7 +307,8 @@ Result<size_t> HistoryStore::import(std::string_view text) {
         existing->title == conversation.title) {
       continue;
     }
-    CLOISTER_TRY(save(conversation).status());
+    Result<SaveOutcome> saved = save(conversation);
+    if (!saved.ok()) return saved.error();
     ++imported;
   }
   return imported;

@@ -58,7 +58,9 @@ Result<tlog::SnpTcb> parse_snp_tcb(const json& value) {
   CLOISTER_ASSIGN_OR_RETURN(tcb.tee, parse_svn(value, "tee", true));
   CLOISTER_ASSIGN_OR_RETURN(tcb.snp, parse_svn(value, "snp", true));
   CLOISTER_ASSIGN_OR_RETURN(tcb.microcode, parse_svn(value, "microcode", true));
-  if (value.contains("fmc")) CLOISTER_ASSIGN_OR_RETURN(tcb.fmc, parse_svn(value, "fmc", true));
+  if (value.contains("fmc")) {
+    CLOISTER_ASSIGN_OR_RETURN(tcb.fmc, parse_svn(value, "fmc", true));
+  }
   return tcb;
 }
 

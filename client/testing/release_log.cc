@@ -40,9 +40,11 @@ ReleaseLog::ReleaseLog(std::filesystem::path dir) : dir_(std::move(dir)), log_di
       must(tlog::NoteSigner::generate("witness.client-test.example", tlog::KeyType::kCosignatureV1),
            "witness key");
   log_ = must(tlog::LogDirectory::create(log_dir_, *log_key_), "creating the log");
-  witness_ =
-      must(tlog::Witness::create(*witness_key_, {log_key_->verifier()}, dir_ / "witness", clock_),
-           "creating the witness");
+  tlog::NoteSigner witness_copy =
+      must(tlog::NoteSigner::parse(to_string(witness_key_->encode().span())), "witness key copy");
+  witness_.emplace(must(tlog::Witness::create(std::move(witness_copy), {log_key_->verifier()},
+                                        dir_ / "witness", clock_),
+                       "creating the witness"));
   // An unrelated first entry, so that every proof is a real path.
   std::vector<Bytes> first = {to_bytes("an earlier release")};
   must(log_->append(first, *log_key_), "appending");

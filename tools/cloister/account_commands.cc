@@ -58,6 +58,13 @@ struct PolicyFlags {
   bool json = false;
 };
 
+client::Fido2Options fido2_options(const std::string& rp_id) {
+  client::Fido2Options options;
+  options.rp_id = rp_id;
+  if (const char* pin = std::getenv("CLOISTER_FIDO2_PIN"); pin && *pin) options.pin = pin;
+  return options;
+}
+
 Result<bool> parse_bool(const std::string& text) {
   if (text == "true" || text == "yes" || text == "1") return true;
   if (text == "false" || text == "no" || text == "0") return false;
@@ -118,7 +125,7 @@ int run_init(const InitFlags& flags) {
     if (!passphrase.ok()) return report_failure(passphrase.error());
     options.passphrase = *passphrase;
   }
-  if (flags.fido2) options.fido2 = client::Fido2Options{.rp_id = flags.rp_id};
+  if (flags.fido2) options.fido2 = fido2_options(flags.rp_id);
   // The policy first, so that a bad key fails before the account exists.
   auto policy = client::load_policy(client::policy_path(home));
   if (!policy.ok()) return report_failure(policy.error());
@@ -187,7 +194,7 @@ int run_unlock(const UnlockFlags& flags) {
     if (file.account.empty() && flags.account.empty()) {
       return report_failure(Error(ErrorCode::kInvalidArgument, "a new device needs --account ID"));
     }
-    root = client::unlock_with_fido2(**host, client::Fido2Options{.rp_id = flags.rp_id});
+    root = client::unlock_with_fido2(**host, fido2_options(flags.rp_id));
     if (file.account.empty()) file.account = flags.account;
   } else {
     if (file.account.empty()) file.account = flags.account;
@@ -265,7 +272,7 @@ int run_slots_add(const SlotFlags& flags) {
       break;
     }
     case client::SlotKind::kFido2HmacSecret:
-      keys = client::fido2_slot(client::Fido2Options{.rp_id = flags.rp_id},
+      keys = client::fido2_slot(fido2_options(flags.rp_id),
                                 session->keys.identity.public_key, true);
       break;
     case client::SlotKind::kPasskeyPrf:

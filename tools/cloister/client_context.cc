@@ -55,9 +55,9 @@ Result<Session> open_session(const std::filesystem::path& home) {
                               client::unlock_with_recovery_code(*session.host, code));
     session.root = std::move(unlocked.first);
   } else if (::isatty(STDIN_FILENO) == 1) {
-    CLOISTER_ASSIGN_OR_RETURN(std::string passphrase, prompt_secret("Passphrase: "));
+    CLOISTER_ASSIGN_OR_RETURN(std::string typed, prompt_secret("Passphrase: "));
     CLOISTER_ASSIGN_OR_RETURN(session.root,
-                              client::unlock_with_passphrase(*session.host, account, passphrase));
+                              client::unlock_with_passphrase(*session.host, account, typed));
   } else {
     return Error(ErrorCode::kFailedPrecondition,
                  "locked: run cloister unlock first (or set CLOISTER_PASSPHRASE)");
