@@ -414,8 +414,9 @@ Result<std::unique_ptr<VerifiedConnection>> VerifiedConnection::over(
   config.nonce = nonce;
   config.authorization_token = std::move(authorization_token);
   Verification* out = &connection->verification_;
-  config.verify_evidence = [&policy, &consistency, out](const session::EvidenceBundle& bundle,
-                                                        const session::ReportData& expected) -> Status {
+  config.verify_evidence = [&policy, &consistency, out](
+                               const session::EvidenceBundle& bundle,
+                               const session::ReportData& expected) -> Status {
     CLOISTER_ASSIGN_OR_RETURN(*out, verify_offer(bundle, expected, policy, consistency));
     return ok_status();
   };

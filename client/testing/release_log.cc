@@ -43,8 +43,8 @@ ReleaseLog::ReleaseLog(std::filesystem::path dir) : dir_(std::move(dir)), log_di
   tlog::NoteSigner witness_copy =
       must(tlog::NoteSigner::parse(to_string(witness_key_->encode().span())), "witness key copy");
   witness_.emplace(must(tlog::Witness::create(std::move(witness_copy), {log_key_->verifier()},
-                                        dir_ / "witness", clock_),
-                       "creating the witness"));
+                                              dir_ / "witness", clock_),
+                        "creating the witness"));
   // An unrelated first entry, so that every proof is a real path.
   std::vector<Bytes> first = {to_bytes("an earlier release")};
   must(log_->append(first, *log_key_), "appending");

@@ -272,8 +272,8 @@ int run_slots_add(const SlotFlags& flags) {
       break;
     }
     case client::SlotKind::kFido2HmacSecret:
-      keys = client::fido2_slot(fido2_options(flags.rp_id),
-                                session->keys.identity.public_key, true);
+      keys =
+          client::fido2_slot(fido2_options(flags.rp_id), session->keys.identity.public_key, true);
       break;
     case client::SlotKind::kPasskeyPrf:
       return report_failure(
