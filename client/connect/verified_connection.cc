@@ -414,16 +414,24 @@ Result<std::unique_ptr<VerifiedConnection>> VerifiedConnection::over(
   config.nonce = nonce;
   config.authorization_token = std::move(authorization_token);
   Verification* out = &connection->verification_;
-  config.verify_evidence = [&policy, &consistency, out](
+  auto refusal = std::make_shared<std::optional<Error>>();
+  config.verify_evidence = [&policy, &consistency, out, refusal](
                                const session::EvidenceBundle& bundle,
                                const session::ReportData& expected) -> Status {
-    CLOISTER_ASSIGN_OR_RETURN(*out, verify_offer(bundle, expected, policy, consistency));
+    Result<Verification> verified = verify_offer(bundle, expected, policy, consistency);
+    if (!verified.ok()) {
+      *refusal = verified.error();
+      return verified.error();
+    }
+    *out = std::move(*verified);
     return ok_status();
   };
   Result<std::unique_ptr<session::Session>> session =
       session::Session::connect(transport, std::move(config), system_clock());
   if (!session.ok()) {
     transport.close();
+    // Our own refusal, with its reason first, rather than the session's wrapping.
+    if (refusal->has_value()) return **refusal;
     return session.error();
   }
   connection->session_ = std::move(*session);
