@@ -13,6 +13,7 @@
 #include <regex>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "base/files.h"
 #include "client/account/session_cache.h"
@@ -26,11 +27,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Run {
+struct CliRun {
   int code = -1;
   std::string out;
   std::string err;
 };
+
+std::string read_or_empty(const std::filesystem::path& path) {
+  auto text = read_text_file(path);
+  return text.ok() ? *text : std::string();
+}
 
 uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -94,7 +100,7 @@ class ClientCliTest : public ::testing::Test {
   }
 
   // Runs `cloister ARGS` (through sh -c when `shell` is set) with `env`.
-  Run cloister(const std::vector<std::string>& args, std::vector<std::string> env = {},
+  CliRun cloister(const std::vector<std::string>& args, std::vector<std::string> env = {},
                const std::string& shell_prefix = "") {
     const std::filesystem::path out = work_.path() / ("out" + std::to_string(runs_));
     const std::filesystem::path err = work_.path() / ("err" + std::to_string(runs_++));
@@ -110,7 +116,7 @@ class ClientCliTest : public ::testing::Test {
       for (const std::string& arg : args) command += " '" + arg + "'";
       argv = {"/bin/sh", "-c", command};
     }
-    Run run;
+    CliRun run;
     auto child = enclave::testing::ChildProcess::spawn(argv, work_.path(), env, out, err);
     if (!child.ok()) {
       ADD_FAILURE() << child.error().message();
@@ -118,8 +124,8 @@ class ClientCliTest : public ::testing::Test {
     }
     auto code = (*child)->wait(120s);
     run.code = code.ok() ? *code : -1;
-    run.out = read_text_file(out).value_or("");
-    run.err = read_text_file(err).value_or("");
+    run.out = read_or_empty(out);
+    run.err = read_or_empty(err);
     return run;
   }
 
@@ -133,7 +139,7 @@ class ClientCliTest : public ::testing::Test {
                                      "--log-key", log_->log_key().vkey(),
                                      "--witness", log_->witness_key().vkey()};
     if (allow_simulated) args.push_back("--allow-simulated");
-    Run run = cloister(args, {"CLOISTER_PASSPHRASE=" + passphrase_});
+    CliRun run = cloister(args, {"CLOISTER_PASSPHRASE=" + passphrase_});
     EXPECT_EQ(run.code, 0) << run.out << run.err;
     std::smatch match;
     const std::regex code_pattern("([0-9A-Z]{4}(-[0-9A-Z]{4}){7})");
@@ -164,10 +170,10 @@ std::string* ClientCliTest::origin_ = nullptr;
 TEST_F(ClientCliTest, InitAskHistoryThenASecondDeviceWithTheRecoveryCode) {
   const std::string recovery = init("a");
   ASSERT_FALSE(recovery.empty());
-  EXPECT_EQ(read_text_file(work_.path() / "a" / "account.json").value_or("").find(recovery),
+  EXPECT_EQ(read_or_empty(work_.path() / "a" / "account.json").find(recovery),
             std::string::npos);
 
-  Run asked = cloister(
+  CliRun asked = cloister(
       {"ask", "--home", home("a"), "--max-tokens", "16", "--seed", "3", "Once upon a time"},
       with_passphrase());
   ASSERT_EQ(asked.code, 0) << asked.err;
@@ -175,78 +181,78 @@ TEST_F(ClientCliTest, InitAskHistoryThenASecondDeviceWithTheRecoveryCode) {
   EXPECT_NE(asked.err.find("SIMULATED"), std::string::npos) << asked.err;
 
   // From a pipe, too.
-  Run piped = cloister({"ask", "--home", home("a"), "--max-tokens", "8", "-"}, with_passphrase(),
+  CliRun piped = cloister({"ask", "--home", home("a"), "--max-tokens", "8", "-"}, with_passphrase(),
                        "echo 'The little dog'");
   ASSERT_EQ(piped.code, 0) << piped.err;
 
-  Run listed = cloister({"history", "list", "--home", home("a")}, with_passphrase());
+  CliRun listed = cloister({"history", "list", "--home", home("a")}, with_passphrase());
   ASSERT_EQ(listed.code, 0) << listed.err;
   EXPECT_NE(listed.out.find("Once upon a time"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("The little dog"), std::string::npos) << listed.out;
 
   // A second device: unlock with the recovery code only.
-  Run unlocked = cloister({"unlock", "--home", home("b"), "--host", *origin_, "--recovery-code"},
+  CliRun unlocked = cloister({"unlock", "--home", home("b"), "--host", *origin_, "--recovery-code"},
                           {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(unlocked.code, 0) << unlocked.err;
-  Run second =
+  CliRun second =
       cloister({"history", "list", "--home", home("b")}, {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(second.code, 0) << second.err;
   EXPECT_NE(second.out.find("Once upon a time"), std::string::npos) << second.out;
   const std::string id = second.out.substr(0, second.out.find(' '));
-  Run shown = cloister({"history", "show", "--home", home("b"), "--json", id},
+  CliRun shown = cloister({"history", "show", "--home", home("b"), "--json", id},
                        {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(shown.code, 0) << shown.err;
   EXPECT_NE(shown.out.find("receipt"), std::string::npos);
 
   // The passphrase works on the second device too (it knows the account now).
-  Run by_passphrase = cloister({"history", "list", "--home", home("b")}, with_passphrase());
+  CliRun by_passphrase = cloister({"history", "list", "--home", home("b")}, with_passphrase());
   EXPECT_EQ(by_passphrase.code, 0) << by_passphrase.err;
 
   // Export (encrypted: no plaintext inside), remove, import back.
   const std::string exported = (work_.path() / "export.json").string();
   ASSERT_EQ(cloister({"history", "export", "--home", home("a"), exported}, with_passphrase()).code,
             0);
-  const std::string sealed = read_text_file(exported).value_or("");
+  const std::string sealed = read_or_empty(exported);
   EXPECT_EQ(sealed.find("Once upon a time"), std::string::npos);
   ASSERT_EQ(cloister({"history", "rm", "--home", home("a"), id}, with_passphrase()).code, 0);
-  Run after_rm = cloister({"history", "list", "--home", home("b")}, with_passphrase());
+  CliRun after_rm = cloister({"history", "list", "--home", home("b")}, with_passphrase());
   EXPECT_EQ(after_rm.out.find("Once upon a time"), std::string::npos) << after_rm.out;
-  Run imported = cloister({"history", "import", "--home", home("a"), exported}, with_passphrase());
+  CliRun imported = cloister({"history", "import", "--home", home("a"), exported}, with_passphrase());
   ASSERT_EQ(imported.code, 0) << imported.err;
-  Run restored = cloister({"history", "list", "--home", home("b")}, with_passphrase());
+  CliRun restored = cloister({"history", "list", "--home", home("b")}, with_passphrase());
   EXPECT_NE(restored.out.find("Once upon a time"), std::string::npos) << restored.out;
 }
 
 TEST_F(ClientCliTest, WrongPassphraseFailsClearlyAndARemovedSlotStopsWorking) {
   const std::string recovery = init("c");
-  Run wrong = cloister({"history", "list", "--home", home("c")},
+  CliRun wrong = cloister({"history", "list", "--home", home("c")},
                        {"CLOISTER_PASSPHRASE=not the passphrase"});
   EXPECT_NE(wrong.code, 0);
   EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
 
-  Run slots = cloister({"slots", "list", "--home", home("c")}, with_passphrase());
+  CliRun slots = cloister({"slots", "list", "--home", home("c")}, with_passphrase());
   ASSERT_EQ(slots.code, 0) << slots.err;
   std::smatch match;
   ASSERT_TRUE(std::regex_search(slots.out, match, std::regex("(\\S+)  passphrase"))) << slots.out;
   const std::string slot = match[1].str();
 
   // Remove the passphrase slot, unlocked by the recovery code.
-  Run removed = cloister({"slots", "remove", "--home", home("c"), slot},
+  CliRun removed = cloister({"slots", "remove", "--home", home("c"), slot},
                          {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(removed.code, 0) << removed.err;
-  Run gone = cloister({"history", "list", "--home", home("c")}, with_passphrase());
+  CliRun gone = cloister({"history", "list", "--home", home("c")}, with_passphrase());
   EXPECT_NE(gone.code, 0);
   EXPECT_NE(gone.err.find("wrong passphrase (or its slot was removed)"), std::string::npos)
       << gone.err;
   // The recovery code still works, and the last slot cannot be removed.
-  Run still =
+  CliRun still =
       cloister({"history", "list", "--home", home("c")}, {"CLOISTER_RECOVERY_CODE=" + recovery});
   EXPECT_EQ(still.code, 0) << still.err;
 }
 
 TEST_F(ClientCliTest, RefusesSimulatedEvidenceUnlessThePolicyAllowsItAndVerifyPrintsIt) {
   init("d", /*allow_simulated=*/false);
-  Run refused =
+  CliRun refused =
       cloister({"ask", "--home", home("d"), "--max-tokens", "4", "hello"}, with_passphrase());
   EXPECT_EQ(refused.code, 1);
   EXPECT_NE(refused.err.find("refused: SIMULATED evidence not allowed"), std::string::npos)
@@ -254,7 +260,7 @@ TEST_F(ClientCliTest, RefusesSimulatedEvidenceUnlessThePolicyAllowsItAndVerifyPr
   EXPECT_TRUE(refused.out.empty()) << refused.out;
 
   ASSERT_EQ(cloister({"policy", "set", "--home", home("d"), "--allow-simulated", "true"}).code, 0);
-  Run verified = cloister({"verify", "--home", home("d"), "--json"}, with_passphrase());
+  CliRun verified = cloister({"verify", "--home", home("d"), "--json"}, with_passphrase());
   ASSERT_EQ(verified.code, 0) << verified.err;
   auto json = nlohmann::json::parse(verified.out, nullptr, false);
   ASSERT_FALSE(json.is_discarded()) << verified.out;
@@ -262,11 +268,11 @@ TEST_F(ClientCliTest, RefusesSimulatedEvidenceUnlessThePolicyAllowsItAndVerifyPr
   EXPECT_EQ(json["platform"], "sev-snp");
   EXPECT_EQ(json["models"][0]["name"], "stories260K");
   EXPECT_EQ(json["checkpoint"]["witnesses"].size(), 1u);
-  Run text = cloister({"verify", "--home", home("d")}, with_passphrase());
+  CliRun text = cloister({"verify", "--home", home("d")}, with_passphrase());
   EXPECT_NE(text.out.find("SIMULATED"), std::string::npos);
 
   // The newest checkpoint is now stored in the policy.
-  Run policy = cloister({"policy", "show", "--home", home("d"), "--json"});
+  CliRun policy = cloister({"policy", "show", "--home", home("d"), "--json"});
   EXPECT_NE(policy.out.find("client-test.cloister.example/releases"), std::string::npos)
       << policy.out;
 }
