@@ -198,7 +198,9 @@ TEST_F(ClientCliTest, InitAskHistoryThenASecondDeviceWithTheRecoveryCode) {
       cloister({"history", "list", "--home", home("b")}, {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(second.code, 0) << second.err;
   EXPECT_NE(second.out.find("Once upon a time"), std::string::npos) << second.out;
-  const std::string id = second.out.substr(0, second.out.find(' '));
+  std::smatch line;
+  ASSERT_TRUE(std::regex_search(second.out, line, std::regex("(conv-[0-9a-f]+) .*Once upon a time")));
+  const std::string id = line[1].str();
   CliRun shown = cloister({"history", "show", "--home", home("b"), "--json", id},
                        {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(shown.code, 0) << shown.err;
