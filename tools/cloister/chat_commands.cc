@@ -97,7 +97,6 @@ json request_params(const client::Conversation& conversation, const std::string&
 // Streams one answer to `out`; returns the result (cancelled on Ctrl-C).
 Result<client::ChatResult> stream_answer(client::VerifiedConnection& connection, const json& params,
                                          std::ostream& out) {
-  if (connection.verification().simulated) std::cerr << kSimulatedBanner << "\n";
   client::CancelToken cancel;
   GenerationScope scope(cancel);
   return connection.chat(
@@ -132,6 +131,7 @@ int run_ask(AskFlags flags) {
   conversation.system = flags.system;
   conversation.messages.push_back({"user", flags.prompt, now_ms(), ""});
   install_interrupt_handler();
+  if ((*connection)->verification().simulated) std::cerr << kSimulatedBanner << "\n";
   auto answer = stream_answer(
       **connection,
       request_params(conversation, flags.model, flags.max_tokens, flags.temperature, flags.seed),
