@@ -101,7 +101,7 @@ class ClientCliTest : public ::testing::Test {
 
   // Runs `cloister ARGS` (through sh -c when `shell` is set) with `env`.
   CliRun cloister(const std::vector<std::string>& args, std::vector<std::string> env = {},
-               const std::string& shell_prefix = "") {
+                  const std::string& shell_prefix = "") {
     const std::filesystem::path out = work_.path() / ("out" + std::to_string(runs_));
     const std::filesystem::path err = work_.path() / ("err" + std::to_string(runs_++));
     env.push_back("HOME=" + work_.path().string());
@@ -170,8 +170,7 @@ std::string* ClientCliTest::origin_ = nullptr;
 TEST_F(ClientCliTest, InitAskHistoryThenASecondDeviceWithTheRecoveryCode) {
   const std::string recovery = init("a");
   ASSERT_FALSE(recovery.empty());
-  EXPECT_EQ(read_or_empty(work_.path() / "a" / "account.json").find(recovery),
-            std::string::npos);
+  EXPECT_EQ(read_or_empty(work_.path() / "a" / "account.json").find(recovery), std::string::npos);
 
   CliRun asked = cloister(
       {"ask", "--home", home("a"), "--max-tokens", "16", "--seed", "3", "Once upon a time"},
@@ -182,7 +181,7 @@ TEST_F(ClientCliTest, InitAskHistoryThenASecondDeviceWithTheRecoveryCode) {
 
   // From a pipe, too.
   CliRun piped = cloister({"ask", "--home", home("a"), "--max-tokens", "8", "-"}, with_passphrase(),
-                       "echo 'The little dog'");
+                          "echo 'The little dog'");
   ASSERT_EQ(piped.code, 0) << piped.err;
 
   CliRun listed = cloister({"history", "list", "--home", home("a")}, with_passphrase());
@@ -192,17 +191,18 @@ TEST_F(ClientCliTest, InitAskHistoryThenASecondDeviceWithTheRecoveryCode) {
 
   // A second device: unlock with the recovery code only.
   CliRun unlocked = cloister({"unlock", "--home", home("b"), "--host", *origin_, "--recovery-code"},
-                          {"CLOISTER_RECOVERY_CODE=" + recovery});
+                             {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(unlocked.code, 0) << unlocked.err;
   CliRun second =
       cloister({"history", "list", "--home", home("b")}, {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(second.code, 0) << second.err;
   EXPECT_NE(second.out.find("Once upon a time"), std::string::npos) << second.out;
   std::smatch line;
-  ASSERT_TRUE(std::regex_search(second.out, line, std::regex("(conv-[0-9a-f]+) .*Once upon a time")));
+  ASSERT_TRUE(
+      std::regex_search(second.out, line, std::regex("(conv-[0-9a-f]+) .*Once upon a time")));
   const std::string id = line[1].str();
   CliRun shown = cloister({"history", "show", "--home", home("b"), "--json", id},
-                       {"CLOISTER_RECOVERY_CODE=" + recovery});
+                          {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(shown.code, 0) << shown.err;
   EXPECT_NE(shown.out.find("receipt"), std::string::npos);
 
@@ -219,7 +219,8 @@ TEST_F(ClientCliTest, InitAskHistoryThenASecondDeviceWithTheRecoveryCode) {
   ASSERT_EQ(cloister({"history", "rm", "--home", home("a"), id}, with_passphrase()).code, 0);
   CliRun after_rm = cloister({"history", "list", "--home", home("b")}, with_passphrase());
   EXPECT_EQ(after_rm.out.find("Once upon a time"), std::string::npos) << after_rm.out;
-  CliRun imported = cloister({"history", "import", "--home", home("a"), exported}, with_passphrase());
+  CliRun imported =
+      cloister({"history", "import", "--home", home("a"), exported}, with_passphrase());
   ASSERT_EQ(imported.code, 0) << imported.err;
   CliRun restored = cloister({"history", "list", "--home", home("b")}, with_passphrase());
   EXPECT_NE(restored.out.find("Once upon a time"), std::string::npos) << restored.out;
@@ -228,7 +229,7 @@ TEST_F(ClientCliTest, InitAskHistoryThenASecondDeviceWithTheRecoveryCode) {
 TEST_F(ClientCliTest, WrongPassphraseFailsClearlyAndARemovedSlotStopsWorking) {
   const std::string recovery = init("c");
   CliRun wrong = cloister({"history", "list", "--home", home("c")},
-                       {"CLOISTER_PASSPHRASE=not the passphrase"});
+                          {"CLOISTER_PASSPHRASE=not the passphrase"});
   EXPECT_NE(wrong.code, 0);
   EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
 
@@ -240,7 +241,7 @@ TEST_F(ClientCliTest, WrongPassphraseFailsClearlyAndARemovedSlotStopsWorking) {
 
   // Remove the passphrase slot, unlocked by the recovery code.
   CliRun removed = cloister({"slots", "remove", "--home", home("c"), slot},
-                         {"CLOISTER_RECOVERY_CODE=" + recovery});
+                            {"CLOISTER_RECOVERY_CODE=" + recovery});
   ASSERT_EQ(removed.code, 0) << removed.err;
   CliRun gone = cloister({"history", "list", "--home", home("c")}, with_passphrase());
   EXPECT_NE(gone.code, 0);
@@ -277,6 +278,31 @@ TEST_F(ClientCliTest, RefusesSimulatedEvidenceUnlessThePolicyAllowsItAndVerifyPr
   CliRun policy = cloister({"policy", "show", "--home", home("d"), "--json"});
   EXPECT_NE(policy.out.find("client-test.cloister.example/releases"), std::string::npos)
       << policy.out;
+}
+
+TEST_F(ClientCliTest, ChatReplCommandsWorkAndEveryAnswerSaysSimulated) {
+  init("e");
+  const std::string script =
+      "printf 'Once upon a time\\n/rename First story\\n/folder tales\\n/system Be brief.\\n"
+      "/new\\nThe cat\\n/list\\n/open 2\\n/verify\\n/delete\\n/list\\n/quit\\n'";
+  CliRun chat =
+      cloister({"chat", "--home", home("e"), "--max-tokens", "8"}, with_passphrase(), script);
+  ASSERT_EQ(chat.code, 0) << chat.out << chat.err;
+  // Two answers, each marked SIMULATED.
+  size_t marks = 0;
+  for (size_t at = chat.out.find("[SIMULATED]"); at != std::string::npos;
+       at = chat.out.find("[SIMULATED]", at + 1)) {
+    ++marks;
+  }
+  EXPECT_EQ(marks, 2u) << chat.out;
+  EXPECT_NE(chat.out.find("First story  [tales]"), std::string::npos) << chat.out;
+  EXPECT_NE(chat.out.find("(system) Be brief."), std::string::npos) << chat.out;
+  EXPECT_NE(chat.out.find("verified:     yes (SIMULATED)"), std::string::npos) << chat.out;
+  EXPECT_NE(chat.out.find("(deleted \"First story\")"), std::string::npos) << chat.out;
+  // After the delete only "The cat" is left.
+  CliRun listed = cloister({"history", "list", "--home", home("e")}, with_passphrase());
+  EXPECT_EQ(listed.out.find("First story"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("The cat"), std::string::npos) << listed.out;
 }
 
 TEST(SessionCache, KeepsTheSecretInTheKernelKeyringUntilLocked) {
