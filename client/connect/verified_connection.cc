@@ -380,7 +380,11 @@ Result<std::unique_ptr<VerifiedConnection>> VerifiedConnection::connect(
   if (url.starts_with("http://")) url = "ws://" + url.substr(7);
   if (url.starts_with("https://")) url = "wss://" + url.substr(8);
   CLOISTER_ASSIGN_OR_RETURN(net::Url parsed, net::parse_url(url));
-  if (parsed.target == "/") url += "v1/session";
+  if (parsed.target == "/") {
+    // A bare host URL means its relay endpoint.
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    url += "/v1/session";
+  }
 
   std::unique_ptr<HttpTileReader> tiles;
   const std::string log_url = options.log_url.value_or(default_log_url(parsed));

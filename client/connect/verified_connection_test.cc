@@ -55,7 +55,8 @@ class VerifiedConnectionTest : public ::testing::Test {
 
   ConnectOptions options() const {
     ConnectOptions options;
-    options.url = enclave_->session_url();
+    // A bare origin means its /v1/session endpoint.
+    options.url = "http://127.0.0.1:" + std::to_string(enclave_->port());
     options.log_url = "";  // no host here: no consistency proofs
     return options;
   }
