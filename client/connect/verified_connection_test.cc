@@ -15,6 +15,7 @@
 #include "session/websocket_transport.h"
 #include "testing/test_data.h"
 #include "tlog/release_proof.h"
+#include "tlog/tiles.h"
 
 namespace cloister::client {
 namespace {
@@ -261,6 +262,27 @@ TEST_F(VerifiedConnectionTest, RefusesACheckpointOlderThanTheStoredOne) {
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(refused.error().message().starts_with(tlog::kReasonRollback))
       << refused.error().message();
+}
+
+TEST_F(VerifiedConnectionTest, ProvesConsistencyWithTheStoredCheckpointFromTheLogTiles) {
+  TrustPolicy policy = log_->policy();
+  const std::string origin = "client-test.cloister.example/releases";
+  policy.checkpoints[origin] = log_->first_checkpoint();  // older than the enclave's
+  // Without tiles, the client cannot prove consistency and does not guess.
+  auto unproven = VerifiedConnection::connect(pool_, options(), policy);
+  ASSERT_FALSE(unproven.ok());
+  EXPECT_TRUE(unproven.error().message().starts_with(tlog::kReasonNoConsistencyProof))
+      << unproven.error().message();
+  // With the log's tiles (the host serves them at /log/), it proves and advances.
+  tlog::DirectoryTileReader tiles(log_->tiles_dir());
+  auto consistency = tlog::consistency_from_tiles(tiles);
+  auto transport = session::WebSocketTransport::connect(pool_, enclave_->session_url());
+  ASSERT_TRUE(transport.ok());
+  auto connection = VerifiedConnection::over(**transport, policy, consistency);
+  ASSERT_TRUE(connection.ok()) << connection.error().message();
+  EXPECT_TRUE((*connection)->verification().checkpoint_advanced);
+  EXPECT_GT((*connection)->verification().checkpoint.size, 1u);
+  (*connection)->close();
 }
 
 TEST(TrustPolicyFile, RoundTripsAndRefusesUnknownKeys) {

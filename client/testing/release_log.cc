@@ -49,6 +49,7 @@ ReleaseLog::ReleaseLog(std::filesystem::path dir) : dir_(std::move(dir)), log_di
   std::vector<Bytes> first = {to_bytes("an earlier release")};
   must(log_->append(first, *log_key_), "appending");
   cosign(0);
+  first_checkpoint_ = checkpoint();
 }
 
 void ReleaseLog::cosign(uint64_t old_size) {

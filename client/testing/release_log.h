@@ -32,6 +32,8 @@ class ReleaseLog {
   void grow();
   // The newest cosigned checkpoint note.
   std::string checkpoint() const;
+  // The first cosigned checkpoint (size 1, before any release).
+  const std::string& first_checkpoint() const { return first_checkpoint_; }
 
   const std::filesystem::path& tiles_dir() const { return log_dir_; }
   const tlog::NoteVerifier& log_key() const { return log_key_->verifier(); }
@@ -49,6 +51,7 @@ class ReleaseLog {
   std::optional<tlog::LogDirectory> log_;
   std::optional<tlog::Witness> witness_;
   uint64_t witnessed_size_ = 0;
+  std::string first_checkpoint_;
   FixedClock clock_{from_unix_seconds(1'700'000'000)};
 };
 
