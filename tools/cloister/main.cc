@@ -2,6 +2,7 @@
 // attestation checks for auditors.
 #include "tools/cloister/attest_command.h"
 #include "tools/cloister/dev_command.h"
+#include "tools/cloister/proxy_command.h"
 #include "tools/common/cli.h"
 
 int main(int argc, char** argv) {
@@ -12,5 +13,6 @@ int main(int argc, char** argv) {
   program.app().require_subcommand(0, 1);
   cloister::tools::register_dev_commands(program);
   cloister::tools::register_attest_commands(program);
+  cloister::tools::register_proxy_command(program);
   return program.run(argc, argv);
 }
