@@ -87,11 +87,12 @@ int run_proxy(Program& program, const ProxyFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   net::IoPool pool(1);
-  client::proxy::SessionUpstreamOptions upstream_options;
-  upstream_options.url = flags.host_url;
-  upstream_options.log_policy = std::move(policy).value();
-  upstream_options.allow_simulated = flags.allow_simulated;
-  upstream_options.authorization_token = flags.token;
+  client::proxy::SessionUpstreamOptions upstream_options{
+      .url = flags.host_url,
+      .log_policy = std::move(policy).value(),
+      .allow_simulated = flags.allow_simulated,
+      .authorization_token = flags.token,
+  };
   auto upstream = std::make_shared<client::proxy::SessionUpstream>(pool, upstream_options);
   if (flags.allow_simulated) {
     std::cerr << "cloister proxy: SIMULATED evidence is allowed: development only, answers may "
