@@ -17,7 +17,8 @@ Error malformed(std::string_view what) {
 
 Result<json> parse_enclave_object(std::string_view body, std::string_view what) {
   json value = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded() || !value.is_object()) return malformed(std::string(what) + " that is not a JSON object");
+  if (value.is_discarded() || !value.is_object())
+    return malformed(std::string(what) + " that is not a JSON object");
   return value;
 }
 
@@ -46,7 +47,9 @@ json chunk_base(const CompletionStart& start) {
 }
 
 json delta_choice(json delta, const json& finish_reason) {
-  return {{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
+  return {{"index", 0},
+          {"delta", std::move(delta)},
+          {"logprobs", nullptr},
           {"finish_reason", finish_reason}};
 }
 
@@ -73,7 +76,8 @@ Result<ForwardedRequest> wrap_chat_request(std::string_view openai_body) {
   }
   ForwardedRequest request;
   if (auto stream = body.find("stream"); stream != body.end() && !stream->is_null()) {
-    if (!stream->is_boolean()) return Error(ErrorCode::kInvalidArgument, "'stream' must be true or false");
+    if (!stream->is_boolean())
+      return Error(ErrorCode::kInvalidArgument, "'stream' must be true or false");
     request.stream = stream->get<bool>();
   }
   if (auto options = body.find("stream_options"); options != body.end() && options->is_object()) {
@@ -152,7 +156,8 @@ std::string usage_chunk(const CompletionStart& start, const CompletionEnd& end) 
 }
 
 std::string completion_object(const CompletionStart& start, const CompletionEnd& end) {
-  json message = {{"role", "assistant"}, {"content", end.content.value_or("")}, {"refusal", nullptr}};
+  json message = {
+      {"role", "assistant"}, {"content", end.content.value_or("")}, {"refusal", nullptr}};
   json choice = {{"index", 0},
                  {"message", message},
                  {"logprobs", nullptr},

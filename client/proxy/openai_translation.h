@@ -79,7 +79,7 @@ Result<std::string> models_list(std::string_view end_body);
 // An OpenAI-shaped error with the HTTP status to send it with.
 struct OpenAiError {
   int status = 500;
-  std::string body;  // {"error":{"message","type","param","code"}}
+  std::string body;        // {"error":{"message","type","param","code"}}
   bool retryable = false;  // sets "x-should-retry", which OpenAI's SDKs honour
 };
 

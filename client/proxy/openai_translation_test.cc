@@ -38,7 +38,8 @@ json without_receipt(const std::string& text, std::optional<std::string>* receip
 }
 
 TEST(WrapChatRequest, KeepsTheClientsBytesInsideTheEnvelope) {
-  const std::string body = R"({"model":"stories260K", "messages":[{"role":"user","content":"hi"}],"stream":true})";
+  const std::string body =
+      R"({"model":"stories260K", "messages":[{"role":"user","content":"hi"}],"stream":true})";
   auto wrapped = wrap_chat_request(body);
   ASSERT_TRUE(wrapped.ok()) << wrapped.error().message();
   EXPECT_EQ(wrapped->body, R"({"method":"chat.completions","params":)" + body + "}");
@@ -48,15 +49,14 @@ TEST(WrapChatRequest, KeepsTheClientsBytesInsideTheEnvelope) {
 }
 
 TEST(WrapChatRequest, ReadsIncludeUsage) {
-  auto wrapped = wrap_chat_request(
-      R"({"messages":[],"stream":true,"stream_options":{"include_usage":true}})");
+  auto wrapped =
+      wrap_chat_request(R"({"messages":[],"stream":true,"stream_options":{"include_usage":true}})");
   ASSERT_TRUE(wrapped.ok());
   EXPECT_TRUE(wrapped->include_usage);
 }
 
 TEST(WrapChatRequest, RefusesWhatIsNotAJsonObject) {
-  for (const char* bad : {"", "[]", "{", "\"x\"", R"({"stream":"yes"})",
-                          R"({"a":1} {"b":2})"}) {
+  for (const char* bad : {"", "[]", "{", "\"x\"", R"({"stream":"yes"})", R"({"a":1} {"b":2})"}) {
     EXPECT_FALSE(wrap_chat_request(bad).ok()) << bad;
   }
   EXPECT_EQ(wrap_chat_request("[]").error().code(), ErrorCode::kInvalidArgument);
@@ -87,7 +87,9 @@ TEST(ParseEnclaveBodies, RejectsMissingAndMistypedFields) {
   EXPECT_FALSE(parse_delta(R"({"content":5})").ok());
   EXPECT_FALSE(parse_delta("not json").ok());
   EXPECT_FALSE(parse_end(R"({"finish_reason":"stop","usage":{},"receipt":"x"})").ok());
-  EXPECT_FALSE(parse_end(R"({"finish_reason":"stop","usage":{"prompt_tokens":1,"completion_tokens":1}})").ok());
+  EXPECT_FALSE(
+      parse_end(R"({"finish_reason":"stop","usage":{"prompt_tokens":1,"completion_tokens":1}})")
+          .ok());
   EXPECT_FALSE(models_list(R"({"data":{}})").ok());
   EXPECT_FALSE(models_list(R"({"data":[{"id":"m"}]})").ok());
 }

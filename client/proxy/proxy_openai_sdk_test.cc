@@ -6,6 +6,7 @@
 // answers, /v1/models, a mid-stream abort that cancels the generation in the
 // enclave, and a policy that does not trust SIMULATED evidence, which refuses
 // with an OpenAI-shaped error and forwards nothing.
+#include <csignal>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -52,27 +53,20 @@ class ProxyOpenAiSdkTest : public ::testing::Test {
     options.measured_binary = CLOISTER_ENCLAVE_BINARY;
     release_ = std::make_unique<enclave::testing::ReleaseFixture>(options);
 
-    enclave_ = spawn("enclave",
-                     {CLOISTER_ENCLAVE_BINARY, "--provider", "simulated", "--state-dir",
-                      enclave::testing::simulated_state_dir().string(), "--model", model->string(),
-                      "--manifest", release_->manifest_path().string(), "--release-proof",
-                      release_->release_proof_path().string(), "--log-vkey", release_->log_vkey(),
-                      "--witness-vkey", release_->policy().witnesses[0].vkey(),
-                      "--witness-threshold", "1", "--listen", "127.0.0.1:0", "--threads", "1"});
-    ASSERT_NE(enclave_, nullptr);
-    auto ready = enclave_->wait_for_stderr("event=ready", 120s);
-    ASSERT_TRUE(ready.ok()) << ready.error().message();
-    const uint16_t enclave_port = enclave::testing::port_from_ready_line(*ready);
-    ASSERT_NE(enclave_port, 0);
+    model_ = *model;
+    ASSERT_NO_FATAL_FAILURE(start_enclave("enclave", 0));
 
-    const std::string enclave_base = "127.0.0.1:" + std::to_string(enclave_port);
+    const std::string enclave_base = "127.0.0.1:" + std::to_string(enclave_port_);
     const nlohmann::json host_config = {
         {"relay",
-         {{"replicas", {{{"name", "a"},
-                         {"url", "ws://" + enclave_base + "/v1/session"},
-                         {"health_url", "http://" + enclave_base + "/healthz"}}}},
-          {"require_token", false}}}};
-    ASSERT_TRUE(write_file_atomically(work_.path() / "host.json", as_bytes(host_config.dump())).ok());
+         {{"replicas",
+           {{{"name", "a"},
+             {"url", "ws://" + enclave_base + "/v1/session"},
+             {"health_url", "http://" + enclave_base + "/healthz"}}}},
+          {"require_token", false},
+          {"health_interval_seconds", 0.2}}}};
+    ASSERT_TRUE(
+        write_file_atomically(work_.path() / "host.json", as_bytes(host_config.dump())).ok());
     auto host = host::testing::HostProcess::start(
         CLOISTER_HOST_BINARY,
         {"--config", (work_.path() / "host.json").string(), "--database",
@@ -82,11 +76,42 @@ class ProxyOpenAiSdkTest : public ::testing::Test {
     host_ = std::move(host).value();
   }
 
-  std::unique_ptr<ChildProcess> spawn(const std::string& name, const std::vector<std::string>& argv) {
+  // Starts the enclave on `port` (0: a free one), its log in NAME.err.
+  void start_enclave(const std::string& name, uint16_t port) {
+    enclave_ = spawn(name, {CLOISTER_ENCLAVE_BINARY,
+                            "--provider",
+                            "simulated",
+                            "--state-dir",
+                            enclave::testing::simulated_state_dir().string(),
+                            "--model",
+                            model_.string(),
+                            "--manifest",
+                            release_->manifest_path().string(),
+                            "--release-proof",
+                            release_->release_proof_path().string(),
+                            "--log-vkey",
+                            release_->log_vkey(),
+                            "--witness-vkey",
+                            release_->policy().witnesses[0].vkey(),
+                            "--witness-threshold",
+                            "1",
+                            "--listen",
+                            "127.0.0.1:" + std::to_string(port),
+                            "--threads",
+                            "1"});
+    ASSERT_NE(enclave_, nullptr);
+    auto ready = enclave_->wait_for_stderr("event=ready", 120s);
+    ASSERT_TRUE(ready.ok()) << ready.error().message();
+    enclave_port_ = enclave::testing::port_from_ready_line(*ready);
+    ASSERT_NE(enclave_port_, 0);
+  }
+
+  std::unique_ptr<ChildProcess> spawn(const std::string& name,
+                                      const std::vector<std::string>& argv) {
     const std::string home = work_.path().string();
-    auto child = ChildProcess::spawn(argv, work_.path(),
-                                     {"HOME=" + home, "TMPDIR=" + home, "PATH=/usr/bin:/bin"},
-                                     work_.path() / (name + ".out"), work_.path() / (name + ".err"));
+    auto child = ChildProcess::spawn(
+        argv, work_.path(), {"HOME=" + home, "TMPDIR=" + home, "PATH=/usr/bin:/bin"},
+        work_.path() / (name + ".out"), work_.path() / (name + ".err"));
     EXPECT_TRUE(child.ok()) << child.error().message();
     return child.ok() ? std::move(child).value() : nullptr;
   }
@@ -94,10 +119,18 @@ class ProxyOpenAiSdkTest : public ::testing::Test {
   // Starts `cloister proxy` in front of the host; returns its base URL.
   std::string start_proxy(bool allow_simulated) {
     std::vector<std::string> argv = {
-        CLOISTER_BINARY, "proxy", "--listen", "127.0.0.1:0", "--host",
-        "ws://127.0.0.1:" + std::to_string(host_->port()) + "/v1/session", "--log-vkey",
-        release_->log_vkey(), "--witness-vkey", release_->policy().witnesses[0].vkey(),
-        "--witness-threshold", "1"};
+        CLOISTER_BINARY,
+        "proxy",
+        "--listen",
+        "127.0.0.1:0",
+        "--host",
+        "ws://127.0.0.1:" + std::to_string(host_->port()) + "/v1/session",
+        "--log-vkey",
+        release_->log_vkey(),
+        "--witness-vkey",
+        release_->policy().witnesses[0].vkey(),
+        "--witness-threshold",
+        "1"};
     if (allow_simulated) argv.push_back("--allow-simulated");
     proxy_ = spawn("proxy", argv);
     if (proxy_ == nullptr) return "";
@@ -129,6 +162,8 @@ class ProxyOpenAiSdkTest : public ::testing::Test {
   }
 
   TempDir work_;
+  std::filesystem::path model_;
+  uint16_t enclave_port_ = 0;
   std::unique_ptr<enclave::testing::ReleaseFixture> release_;
   std::unique_ptr<ChildProcess> enclave_;
   std::unique_ptr<host::testing::HostProcess> host_;
@@ -149,6 +184,23 @@ TEST_F(ProxyOpenAiSdkTest, StreamsAnswersListsModelsAndCancelsThroughTheOpenAiPa
   // The abort reached the enclave as a cancel, which stopped the generation.
   const std::string enclave_log = read_log("enclave.err");
   EXPECT_GE(count(enclave_log, "event=request_cancelled"), 1u) << enclave_log;
+}
+
+TEST_F(ProxyOpenAiSdkTest, AttestsAgainAfterTheEnclaveRestarts) {
+  const std::string url = start_proxy(/*allow_simulated=*/true);
+  ASSERT_FALSE(url.empty());
+  std::string output;
+  ASSERT_EQ(run_node(url, "one", &output), 0) << output << read_log("proxy.err");
+
+  // A new enclave process on the same address: new keys, new evidence.
+  ASSERT_TRUE(enclave_->stop(SIGTERM, 60s).ok());
+  ASSERT_NO_FATAL_FAILURE(start_enclave("enclave2", enclave_port_));
+  EXPECT_EQ(run_node(url, "one", &output), 0) << output << read_log("proxy.err");
+  // The proxy did not reuse the dead session: the new enclave ran a handshake
+  // for it, and served the request.
+  const std::string log = read_log("enclave2.err");
+  EXPECT_GE(count(log, "event=session_start"), 1u) << log;
+  EXPECT_GE(count(log, "event=request_done"), 1u) << log;
 }
 
 TEST_F(ProxyOpenAiSdkTest, RefusesWithAnOpenAiErrorWhenThePolicyDoesNotTrustSimulated) {

@@ -155,7 +155,8 @@ class ProxyService : public std::enable_shared_from_this<ProxyService> {
     while (true) {
       auto event = stream.next(deadline);
       if (!event.ok()) return;
-      if (event->kind == UpstreamEventKind::kEnd || event->kind == UpstreamEventKind::kError) return;
+      if (event->kind == UpstreamEventKind::kEnd || event->kind == UpstreamEventKind::kError)
+        return;
     }
   }
 

@@ -7,6 +7,8 @@
 #include <optional>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "attest/evidence.h"
 #include "base/encoding.h"
 #include "crypto/random.h"
@@ -14,8 +16,6 @@
 #include "session/session.h"
 #include "session/websocket_transport.h"
 #include "tlog/release_proof.h"
-
-#include <nlohmann/json.hpp>
 
 namespace cloister::client::proxy {
 namespace {
@@ -45,7 +45,8 @@ Status verify_bundle(const session::EvidenceBundle& bundle, const session::Repor
     return rejected("the release proof is for another manifest than the one the enclave runs");
   }
   auto release = tlog::verify_release_proof(proof, options.log_policy, std::nullopt, nullptr);
-  if (!release.ok()) return rejected("the release is not in the pinned log: " + release.error().message());
+  if (!release.ok())
+    return rejected("the release is not in the pinned log: " + release.error().message());
 
   attest::Policy policy;
   policy.expect_report_data(expected);
@@ -60,14 +61,14 @@ Status verify_bundle(const session::EvidenceBundle& bundle, const session::Repor
       }
       policy.allow_simulated(true);
       platform = "simulated-sev-snp";
-      for (const auto& m : release->manifest.simulated_measurements) measurements.push_back(to_bytes(m));
+      for (const auto& m : release->manifest.simulated_measurements)
+        measurements.push_back(to_bytes(m));
       break;
     case session::Platform::kSevSnp:
       platform = "sev-snp";
       for (const auto& m : release->manifest.snp_measurements) measurements.push_back(to_bytes(m));
       break;
-    case session::Platform::kTdx:
-      return rejected("this proxy does not verify TDX evidence yet");
+    case session::Platform::kTdx: return rejected("this proxy does not verify TDX evidence yet");
   }
   if (!bundle.gpu_evidence.empty()) return rejected("this proxy does not verify GPU evidence yet");
   policy.snp.accepted_measurements = measurements;
@@ -106,8 +107,8 @@ class SessionUpstream::Connection {
     auto connection = std::shared_ptr<Connection>(new Connection());
     auto transport = session::WebSocketTransport::connect(pool, options.url);
     if (!transport.ok()) {
-      return Error(ErrorCode::kUnavailable, "cannot connect to " + options.url + ": " +
-                                                transport.error().message());
+      return Error(ErrorCode::kUnavailable,
+                   "cannot connect to " + options.url + ": " + transport.error().message());
     }
     connection->transport_ = std::move(transport).value();
     session::InitiatorConfig config;
@@ -149,7 +150,8 @@ class SessionUpstream::Connection {
     if (dead_) return Error(ErrorCode::kUnavailable, "the session to the enclave ended");
     auto stream = session_->send_request(as_bytes(body));
     if (!stream.ok()) {
-      return Error(ErrorCode::kUnavailable, "sending to the enclave failed: " + stream.error().message());
+      return Error(ErrorCode::kUnavailable,
+                   "sending to the enclave failed: " + stream.error().message());
     }
     streams_[*stream] = queue;
     return std::make_pair(*stream, queue);
@@ -214,9 +216,8 @@ namespace {
 
 class SessionChatStream final : public ChatStream {
  public:
-  SessionChatStream(std::shared_ptr<SessionUpstream::Connection> connection,
-                    session::StreamId id, std::shared_ptr<StreamQueue> queue, std::string body,
-                    bool expects_receipt)
+  SessionChatStream(std::shared_ptr<SessionUpstream::Connection> connection, session::StreamId id,
+                    std::shared_ptr<StreamQueue> queue, std::string body, bool expects_receipt)
       : connection_(std::move(connection)),
         id_(id),
         queue_(std::move(queue)),
@@ -249,9 +250,8 @@ Result<UpstreamEvent> SessionChatStream::next(TimePoint deadline) {
   session::Event event;
   {
     std::unique_lock lock(queue_->mutex);
-    if (!queue_->changed.wait_until(lock, deadline, [&] {
-          return !queue_->events.empty() || queue_->ended.has_value();
-        })) {
+    if (!queue_->changed.wait_until(
+            lock, deadline, [&] { return !queue_->events.empty() || queue_->ended.has_value(); })) {
       return Error(ErrorCode::kDeadlineExceeded, "no event yet");
     }
     if (queue_->events.empty()) return *queue_->ended;
@@ -302,7 +302,8 @@ Status SessionChatStream::check_receipt(const std::string& end_body) const {
   auto claims = session::verify_receipt(*receipt, verified.receipt_key);
   if (!claims.ok()) return rejected("the receipt does not verify: " + claims.error().message());
   auto covers = session::check_receipt_covers(*claims, as_bytes(body_), as_bytes(content));
-  if (!covers.ok()) return rejected("the receipt does not cover this answer: " + covers.error().message());
+  if (!covers.ok())
+    return rejected("the receipt does not cover this answer: " + covers.error().message());
   if (claims->manifest_sha256 != verified.manifest_sha256) {
     return rejected("the receipt names another release than the attested one");
   }
@@ -339,7 +340,8 @@ Result<std::unique_ptr<ChatStream>> SessionUpstream::open(const std::string& req
   }
   if (!sent.ok()) return sent.error();
   const auto request = nlohmann::json::parse(request_body, nullptr, false);
-  const bool expects_receipt = request.is_object() && request.value("method", "") == "chat.completions";
+  const bool expects_receipt =
+      request.is_object() && request.value("method", "") == "chat.completions";
   return std::unique_ptr<ChatStream>(new SessionChatStream(
       connection, sent->first, std::move(sent->second), request_body, expects_receipt));
 }

@@ -24,7 +24,7 @@ namespace cloister::client::proxy {
 struct SessionUpstreamOptions {
   std::string url;  // the host's relay, e.g. ws://127.0.0.1:8443/v1/session
   tlog::LogTrustPolicy log_policy;
-  bool allow_simulated = false;  // development only; responses then say SIMULATED
+  bool allow_simulated = false;     // development only; responses then say SIMULATED
   std::string authorization_token;  // sent in the handshake; empty for none
   std::chrono::seconds handshake_timeout{30};
 };

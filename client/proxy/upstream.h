@@ -27,9 +27,9 @@ enum class UpstreamEventKind { kStart, kDelta, kEnd, kError };
 // One event of a response stream (docs/protocol.md §16.2, §16.3).
 struct UpstreamEvent {
   UpstreamEventKind kind = UpstreamEventKind::kStart;
-  std::string body;         // kStart, kDelta, kEnd: the enclave's JSON body
-  uint16_t error_code = 0;  // kError: the application code (0x0100...)
-  std::string reason;       // kError: the enclave's reason
+  std::string body;               // kStart, kDelta, kEnd: the enclave's JSON body
+  uint16_t error_code = 0;        // kError: the application code (0x0100...)
+  std::string reason;             // kError: the enclave's reason
   bool receipt_verified = false;  // kEnd: the receipt checked out (always, or kEnd is not returned)
 };
 

@@ -30,8 +30,8 @@ struct ListenAddress {
 Result<ListenAddress> parse_listen(std::string_view text) {
   const size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon + 1 == text.size()) {
-    return Error(ErrorCode::kInvalidArgument, "--listen must be ADDRESS:PORT, not '" +
-                                                  std::string(text) + "'");
+    return Error(ErrorCode::kInvalidArgument,
+                 "--listen must be ADDRESS:PORT, not '" + std::string(text) + "'");
   }
   std::string address(text.substr(0, colon));
   if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
@@ -72,10 +72,10 @@ int run_proxy(Program& program, const ProxyFlags& flags) {
   auto listen = parse_listen(flags.listen);
   if (!listen.ok()) return program.fail(listen.error());
   if (!is_loopback(listen->address) && !flags.allow_non_loopback) {
-    return program.fail(Error(ErrorCode::kInvalidArgument,
-                              "refusing to listen on " + listen->address +
-                                  ": anyone who reaches the proxy chats as you; pass "
-                                  "--allow-non-loopback to do it anyway"));
+    return program.fail(
+        Error(ErrorCode::kInvalidArgument, "refusing to listen on " + listen->address +
+                                               ": anyone who reaches the proxy chats as you; pass "
+                                               "--allow-non-loopback to do it anyway"));
   }
   auto policy = log_policy(flags);
   if (!policy.ok()) return program.fail(policy.error());
@@ -118,8 +118,8 @@ int run_proxy(Program& program, const ProxyFlags& flags) {
   server_options.handler_threads = 16;  // a stream holds a handler thread while it runs
   auto server = net::HttpServer::start(std::move(router).value(), server_options);
   if (!server.ok()) return program.fail(server.error());
-  std::cerr << "cloister proxy: listening on http://" << listen->address << ":"
-            << (*server)->port() << "/v1 port=" << (*server)->port() << std::endl;
+  std::cerr << "cloister proxy: listening on http://" << listen->address << ":" << (*server)->port()
+            << "/v1 port=" << (*server)->port() << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   std::cerr << "cloister proxy: stopping" << std::endl;
@@ -138,14 +138,16 @@ void register_proxy_command(Program& program) {
   command->add_flag("--allow-non-loopback", flags->allow_non_loopback,
                     "Allow listening on an address other than loopback (anyone who reaches it "
                     "chats through your session)");
-  command->add_option("--host", flags->host_url,
-                      "The host's session relay, e.g. wss://cloister.example/v1/session")
+  command
+      ->add_option("--host", flags->host_url,
+                   "The host's session relay, e.g. wss://cloister.example/v1/session")
       ->required();
   command->add_option("--log-vkey", flags->log_vkey, "The transparency log's key (note verifier)")
       ->required();
   command->add_option("--witness-vkey", flags->witness_vkeys, "A witness key (repeatable)");
-  command->add_option("--witness-threshold", flags->witness_threshold,
-                      "How many witnesses must cosign the checkpoint")
+  command
+      ->add_option("--witness-threshold", flags->witness_threshold,
+                   "How many witnesses must cosign the checkpoint")
       ->capture_default_str();
   command->add_flag("--allow-simulated", flags->allow_simulated,
                     "DEVELOPMENT ONLY: accept SIMULATED evidence (no hardware protection)");

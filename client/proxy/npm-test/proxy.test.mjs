@@ -1,7 +1,7 @@
 // Drives `cloister proxy` with the official openai package, unchanged, as any
 // program would. Run by client/proxy/proxy_openai_sdk_test.cc against a real
 // cloister-host and cloister-enclave (SIMULATED TEE):
-//   node proxy.test.mjs verified|refused
+//   node proxy.test.mjs verified|refused|one
 // PROXY_URL is the proxy's base URL (http://127.0.0.1:PORT/v1). Prints one
 // "ok - ..." line per check and exits non-zero on the first failure.
 import assert from 'node:assert/strict';
@@ -133,6 +133,16 @@ async function verified() {
   ok('chat after cancel');
 }
 
+// One whole answer with its receipt (run before and after an enclave restart).
+async function one() {
+  const { data, response } = await client.chat.completions
+    .create({ model: 'stories260K', messages, max_tokens: 20, temperature: 0 })
+    .withResponse();
+  assert.ok(data.choices[0].message.content.length > 0);
+  assertReceipt(response.headers.get('x-cloister-receipt'), 'one');
+  ok('one chat.completions');
+}
+
 async function refused() {
   const expectRefusal = (error) => {
     assert.ok(error instanceof OpenAI.APIError, String(error));
@@ -152,5 +162,6 @@ async function refused() {
 
 if (mode === 'verified') await verified();
 else if (mode === 'refused') await refused();
-else throw new Error(`usage: node proxy.test.mjs verified|refused (got ${mode})`);
+else if (mode === 'one') await one();
+else throw new Error(`usage: node proxy.test.mjs verified|refused|one (got ${mode})`);
 console.log(`proxy.test.mjs ${mode}: all passed`);
