@@ -145,14 +145,23 @@ class SessionUpstream::Connection {
 
   // Sends `body` on a new stream and returns it with its queue.
   Result<std::pair<session::StreamId, std::shared_ptr<StreamQueue>>> send(const std::string& body) {
-    auto queue = std::make_shared<StreamQueue>();
-    std::lock_guard lock(streams_mutex_);
+    // Sends are serialized so that stream ids are registered in order; the
+    // reader is never blocked behind a send (which may wait for the peer).
+    std::lock_guard send_lock(send_mutex_);
     if (dead_) return Error(ErrorCode::kUnavailable, "the session to the enclave ended");
     auto stream = session_->send_request(as_bytes(body));
     if (!stream.ok()) {
       return Error(ErrorCode::kUnavailable,
                    "sending to the enclave failed: " + stream.error().message());
     }
+    auto queue = std::make_shared<StreamQueue>();
+    std::lock_guard lock(streams_mutex_);
+    if (auto early = early_.find(*stream); early != early_.end()) {
+      queue->events = std::move(early->second);  // events that beat the registration
+      early_.erase(early);
+    }
+    if (dead_) queue->ended = Error(ErrorCode::kUnavailable, "the session to the enclave ended");
+    last_registered_ = *stream;
     streams_[*stream] = queue;
     return std::make_pair(*stream, queue);
   }
@@ -183,7 +192,13 @@ class SessionUpstream::Connection {
       {
         std::lock_guard lock(streams_mutex_);
         auto it = streams_.find(event->stream_id);
-        if (it == streams_.end()) continue;  // a stream its reader already left
+        if (it == streams_.end()) {
+          // A stream being registered right now, or one its reader already left.
+          if (event->stream_id > last_registered_) {
+            early_[event->stream_id].push_back(std::move(event).value());
+          }
+          continue;
+        }
         queue = it->second;
       }
       std::lock_guard lock(queue->mutex);
@@ -208,8 +223,11 @@ class SessionUpstream::Connection {
   std::thread reader_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> dead_{false};
-  std::mutex streams_mutex_;
+  std::mutex send_mutex_;
+  std::mutex streams_mutex_;  // guards the three below
   std::map<session::StreamId, std::shared_ptr<StreamQueue>> streams_;
+  std::map<session::StreamId, std::deque<session::Event>> early_;
+  session::StreamId last_registered_ = 0;
 };
 
 namespace {
