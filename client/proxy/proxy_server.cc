@@ -91,8 +91,8 @@ class ProxyService : public std::enable_shared_from_this<ProxyService> {
     }
   }
 
-  net::HttpResponse stream_response(std::shared_ptr<ChatStream> stream, CompletionStart start,
-                                    bool include_usage) {
+  net::HttpResponse stream_response(const std::shared_ptr<ChatStream>& stream,
+                                    CompletionStart start, bool include_usage) {
     net::HttpResponse response = net::HttpResponse::event_stream(
         [self = shared_from_this(), stream, start = std::move(start),
          include_usage](const std::shared_ptr<net::ResponseStream>& out) {

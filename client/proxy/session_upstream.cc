@@ -194,9 +194,8 @@ class SessionUpstream::Connection {
         auto it = streams_.find(event->stream_id);
         if (it == streams_.end()) {
           // A stream being registered right now, or one its reader already left.
-          if (event->stream_id > last_registered_) {
-            early_[event->stream_id].push_back(std::move(event).value());
-          }
+          const session::StreamId id = event->stream_id;
+          if (id > last_registered_) early_[id].push_back(std::move(event).value());
           continue;
         }
         queue = it->second;
