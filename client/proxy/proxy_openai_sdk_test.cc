@@ -25,6 +25,18 @@ using namespace std::chrono_literals;
 using enclave::testing::ChildProcess;
 using enclave::testing::TempDir;
 
+// Returns the number after the first "port=" in `text`, or 0.
+uint16_t port_after(std::string_view text) {
+  const size_t at = text.find("port=");
+  unsigned port = 0;
+  for (size_t i = at + 5; at != std::string_view::npos && i < text.size() && text[i] >= '0' &&
+                          text[i] <= '9' && port <= 65535;
+       ++i) {
+    port = port * 10 + static_cast<unsigned>(text[i] - '0');
+  }
+  return port <= 65535 ? static_cast<uint16_t>(port) : 0;
+}
+
 size_t count(const std::string& text, std::string_view needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -138,8 +150,9 @@ class ProxyOpenAiSdkTest : public ::testing::Test {
     EXPECT_TRUE(ready.ok()) << ready.error().message();
     if (!ready.ok()) return "";
     proxy_log_ = *ready;
-    return "http://127.0.0.1:" + std::to_string(enclave::testing::port_from_ready_line(*ready)) +
-           "/v1";
+    const uint16_t port = port_after(*ready);
+    EXPECT_NE(port, 0) << *ready;
+    return "http://127.0.0.1:" + std::to_string(port) + "/v1";
   }
 
   // Runs the node script in `mode`; returns its exit code, output in `output`.
