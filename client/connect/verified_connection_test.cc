@@ -1,0 +1,291 @@
+// The verified connection against the real cloister-enclave (SIMULATED
+// provider, stories260K): it verifies and chats, streams, cancels, checks
+// receipts, and refuses, each with its reason, when the policy does not
+// trust SIMULATED evidence, the log is not pinned, the manifest is not in the
+// log, the checkpoint is older than the stored one, and the evidence is bound
+// to another session (a report replayed by a man in the middle).
+#include "client/connect/verified_connection.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "client/testing/enclave_process.h"
+#include "enclave/testing/release_fixture.h"
+#include "session/websocket_transport.h"
+#include "testing/test_data.h"
+#include "tlog/release_proof.h"
+
+namespace cloister::client {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class VerifiedConnectionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!testing::stories_model().ok()) return;
+    dir_ = new enclave::testing::TempDir();
+    log_ = new testing::ReleaseLog(dir_->path() / "release");
+    auto started =
+        testing::EnclaveProcess::start(*log_, dir_->path() / "enclave", CLOISTER_ENCLAVE_BINARY);
+    if (!started.ok()) {
+      ADD_FAILURE() << started.error().message();
+      return;
+    }
+    enclave_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    delete enclave_;
+    delete log_;
+    delete dir_;
+    enclave_ = nullptr;
+    log_ = nullptr;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    auto model = testing::stories_model();
+    if (!model.ok()) {
+      if (::cloister::testing::running_in_ci()) FAIL() << model.error().message();
+      GTEST_SKIP() << model.error().message();
+    }
+    ASSERT_NE(enclave_, nullptr);
+  }
+
+  ConnectOptions options() const {
+    ConnectOptions options;
+    options.url = enclave_->session_url();
+    options.log_url = "";  // no host here: no consistency proofs
+    return options;
+  }
+
+  static json ask(std::string_view prompt, int max_tokens) {
+    return json{{"messages", json::array({{{"role", "user"}, {"content", prompt}}})},
+                {"max_tokens", max_tokens},
+                {"temperature", 0},
+                {"seed", 1}};
+  }
+
+  // Runs a handshake that captures the enclave's offer and then refuses it.
+  std::pair<session::EvidenceBundle, session::ReportData> capture_offer() {
+    auto transport = session::WebSocketTransport::connect(pool_, enclave_->session_url());
+    EXPECT_TRUE(transport.ok());
+    session::EvidenceBundle bundle;
+    session::ReportData expected{};
+    session::InitiatorConfig config;
+    session::Nonce nonce{};
+    nonce.fill(7);
+    config.nonce = nonce;
+    config.verify_evidence = [&](const session::EvidenceBundle& offered,
+                                 const session::ReportData& report_data) -> Status {
+      bundle = offered;
+      expected = report_data;
+      return Error(ErrorCode::kRejected, "captured");
+    };
+    auto session = session::Session::connect(**transport, std::move(config), system_clock());
+    EXPECT_FALSE(session.ok());
+    return {bundle, expected};
+  }
+
+  net::IoPool pool_{1};
+  static enclave::testing::TempDir* dir_;
+  static testing::ReleaseLog* log_;
+  static testing::EnclaveProcess* enclave_;
+};
+
+enclave::testing::TempDir* VerifiedConnectionTest::dir_ = nullptr;
+testing::ReleaseLog* VerifiedConnectionTest::log_ = nullptr;
+testing::EnclaveProcess* VerifiedConnectionTest::enclave_ = nullptr;
+
+TEST_F(VerifiedConnectionTest, VerifiesThenStreamsAnAnswerWithAValidReceipt) {
+  auto connection = VerifiedConnection::connect(pool_, options(), log_->policy());
+  ASSERT_TRUE(connection.ok()) << connection.error().message();
+  const Verification& verified = (*connection)->verification();
+  EXPECT_TRUE(verified.simulated);
+  EXPECT_EQ(verified.platform, "sev-snp");
+  EXPECT_EQ(verified.measurement.size(), 96u);
+  EXPECT_EQ(verified.manifest.version, "0.1.0-enclave");
+  ASSERT_EQ(verified.manifest.models.size(), 1u);
+  EXPECT_EQ(verified.manifest.models[0].name, "stories260K");
+  EXPECT_EQ(verified.witnesses, std::vector<std::string>{"witness.client-test.example"});
+  EXPECT_TRUE(verified.checkpoint_advanced);  // nothing was stored
+  EXPECT_FALSE(verified.checkpoint_note.empty());
+  EXPECT_NE(verified.to_text().find("SIMULATED"), std::string::npos);
+  EXPECT_EQ(verified.to_json()["simulated"], true);
+
+  std::string streamed;
+  auto answer = (*connection)->chat(ask("Once upon a time", 24), [&](std::string_view delta) {
+    streamed += delta;
+  });
+  ASSERT_TRUE(answer.ok()) << answer.error().message();
+  EXPECT_FALSE(answer->content.empty());
+  EXPECT_EQ(streamed, answer->content);
+  EXPECT_FALSE(answer->cancelled);
+  EXPECT_EQ(answer->receipt.size(), 205u);
+  EXPECT_EQ(answer->receipt_claims.manifest_sha256, verified.manifest_digest);
+
+  // A receipt does not cover another text.
+  auto forged = (*connection)->check_receipt(answer->receipt, "{}", answer->content);
+  ASSERT_FALSE(forged.ok());
+  EXPECT_TRUE(forged.error().message().starts_with(kRefuseReceipt));
+
+  auto models = (*connection)->list_models();
+  ASSERT_TRUE(models.ok()) << models.error().message();
+  ASSERT_EQ(models->size(), 1u);
+  EXPECT_EQ((*models)[0]["id"], "stories260K");
+}
+
+TEST_F(VerifiedConnectionTest, CancelStopsAGenerationAndTheSessionGoesOn) {
+  auto connection = VerifiedConnection::connect(pool_, options(), log_->policy());
+  ASSERT_TRUE(connection.ok()) << connection.error().message();
+  CancelToken cancel;
+  size_t pieces = 0;
+  auto answer = (*connection)
+                    ->chat(
+                        ask("Once upon a time", 1500),
+                        [&](std::string_view) {
+                          if (++pieces == 2) cancel.cancel();
+                        },
+                        &cancel);
+  ASSERT_TRUE(answer.ok()) << answer.error().message();
+  EXPECT_TRUE(answer->cancelled);
+  EXPECT_TRUE(answer->receipt.empty());
+  // The connection still serves the next request.
+  auto next = (*connection)->chat(ask("The cat", 8));
+  ASSERT_TRUE(next.ok()) << next.error().message();
+  EXPECT_FALSE(next->receipt.empty());
+}
+
+TEST_F(VerifiedConnectionTest, AnEnclaveErrorNamesItsCode) {
+  auto connection = VerifiedConnection::connect(pool_, options(), log_->policy());
+  ASSERT_TRUE(connection.ok()) << connection.error().message();
+  auto answer = (*connection)->chat(json{{"messages", json::array()}});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_NE(answer.error().message().find("invalid_request"), std::string::npos)
+      << answer.error().message();
+}
+
+TEST_F(VerifiedConnectionTest, RefusesSimulatedEvidenceUnlessThePolicyAllowsIt) {
+  TrustPolicy policy = log_->policy();
+  policy.allow_simulated = false;  // the default
+  auto connection = VerifiedConnection::connect(pool_, options(), policy);
+  ASSERT_FALSE(connection.ok());
+  EXPECT_EQ(connection.error().code(), ErrorCode::kRejected);
+  EXPECT_TRUE(connection.error().message().starts_with(kRefuseSimulated))
+      << connection.error().message();
+  EXPECT_FALSE(TrustPolicy{}.allow_simulated);
+}
+
+TEST_F(VerifiedConnectionTest, RefusesALogItDoesNotPin) {
+  enclave::testing::TempDir other_dir;
+  testing::ReleaseLog other(other_dir.path());
+  auto connection = VerifiedConnection::connect(pool_, options(), other.policy());
+  ASSERT_FALSE(connection.ok());
+  EXPECT_NE(connection.error().message().find(tlog::kReasonBadSignature), std::string::npos)
+      << connection.error().message();
+  TrustPolicy nothing_pinned;
+  nothing_pinned.allow_simulated = true;
+  auto unpinned = VerifiedConnection::connect(pool_, options(), nothing_pinned);
+  ASSERT_FALSE(unpinned.ok());
+  EXPECT_TRUE(unpinned.error().message().starts_with(tlog::kReasonWrongLog))
+      << unpinned.error().message();
+}
+
+TEST_F(VerifiedConnectionTest, RefusesAManifestThatIsNotInTheLog) {
+  auto [bundle, expected] = capture_offer();
+  const TrustPolicy policy = log_->policy();
+  ASSERT_TRUE(verify_offer(bundle, expected, policy, {}).ok());
+  // Another manifest under the same (valid) proof path and checkpoint.
+  auto proof = tlog::parse_release_proof(bundle.tlog_proof.bytes);
+  ASSERT_TRUE(proof.ok());
+  auto manifest = tlog::parse_manifest(proof->manifest);
+  ASSERT_TRUE(manifest.ok());
+  manifest->version = "9.9.9-unlogged";
+  proof->manifest = to_bytes(*tlog::encode_manifest(*manifest));
+  bundle.manifest = proof->manifest;
+  bundle.tlog_proof.bytes = *tlog::encode_release_proof(*proof);
+  auto refused = verify_offer(bundle, expected, policy, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.error().message().starts_with(tlog::kReasonNotIncluded))
+      << refused.error().message();
+}
+
+TEST_F(VerifiedConnectionTest, RefusesEvidenceBoundToAnotherSession) {
+  auto [bundle, expected] = capture_offer();
+  const TrustPolicy policy = log_->policy();
+  session::ReportData other = expected;
+  other[0] ^= 1;
+  auto refused = verify_offer(bundle, other, policy, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.error().message().starts_with(kRefuseBinding)) << refused.error().message();
+
+  // Over the wire: a man in the middle replays the real enclave's evidence
+  // from its own Noise key. The client computes REPORT_DATA with the key
+  // that answered, so the binding fails before message 3.
+  session::MemoryPipe pipe(system_clock());
+  std::thread server([&, replay = bundle] {
+    session::ResponderConfig config;
+    config.static_key = std::make_shared<const crypto::X25519KeyPair>(crypto::x25519_generate());
+    config.produce_evidence = [replay](const std::optional<session::Nonce>&) {
+      return Result<session::EvidenceBundle>(replay);
+    };
+    auto accepted = session::Session::accept(pipe.server_end(), std::move(config), system_clock());
+    EXPECT_FALSE(accepted.ok());
+  });
+  auto connection = VerifiedConnection::over(pipe.client_end(), policy);
+  pipe.client_end().close();
+  server.join();
+  ASSERT_FALSE(connection.ok());
+  EXPECT_TRUE(connection.error().message().find(kRefuseBinding) != std::string::npos)
+      << connection.error().message();
+}
+
+TEST_F(VerifiedConnectionTest, RefusesACheckpointOlderThanTheStoredOne) {
+  enclave::testing::TempDir scratch;
+  TrustPolicy policy = log_->policy();
+  // First use stores the enclave's checkpoint; the log then grows and a
+  // client that saw the newer checkpoint meets the enclave's older one.
+  auto first = VerifiedConnection::connect(pool_, options(), policy);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  const std::string origin = (*first)->verification().checkpoint.origin;
+  policy.checkpoints[origin] = (*first)->verification().checkpoint_note;
+  auto again = VerifiedConnection::connect(pool_, options(), policy);
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_FALSE((*again)->verification().checkpoint_advanced);
+
+  log_->grow();
+  policy.checkpoints[origin] = log_->checkpoint();
+  auto refused = VerifiedConnection::connect(pool_, options(), policy);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.error().message().starts_with(tlog::kReasonRollback))
+      << refused.error().message();
+}
+
+TEST(TrustPolicyFile, RoundTripsAndRefusesUnknownKeys) {
+  enclave::testing::TempDir dir;
+  testing::ReleaseLog log(dir.path() / "log");
+  TrustPolicy policy = log.policy();
+  policy.min_snp_tcb = tlog::SnpTcb{3, 0, 8, 115, std::nullopt};
+  policy.checkpoints["x"] = "note";
+  auto parsed = parse_policy_json(policy_to_json(policy));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+  EXPECT_EQ(policy_to_json(*parsed), policy_to_json(policy));
+  EXPECT_FALSE(
+      parse_policy_json(R"({"format":"cloister/client-policy/v1","allow_simulate":true})").ok());
+  EXPECT_FALSE(
+      parse_policy_json(R"({"format":"cloister/client-policy/v1","platforms":["sgx"]})").ok());
+  auto defaults = load_policy(dir.path() / "missing.json");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->allow_simulated);
+  EXPECT_TRUE(defaults->log_keys.empty());
+  ASSERT_TRUE(save_policy(dir.path() / "p.json", policy).ok());
+  ASSERT_TRUE(record_checkpoint(dir.path() / "p.json", "y", "other").ok());
+  auto loaded = load_policy(dir.path() / "p.json");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->checkpoints.at("y"), "other");
+  EXPECT_EQ(loaded->checkpoints.at("x"), "note");
+}
+
+}  // namespace
+}  // namespace cloister::client
