@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "client/policy/trust_policy.h"
 #include "enclave/testing/child_process.h"
 #include "enclave/testing/release_fixture.h"
 #include "host/testing/host_process.h"
@@ -128,22 +129,27 @@ class ProxyOpenAiSdkTest : public ::testing::Test {
     return child.ok() ? std::move(child).value() : nullptr;
   }
 
-  // Starts `cloister proxy` in front of the host; returns its base URL.
-  std::string start_proxy(bool allow_simulated) {
+  // Starts `cloister proxy` in front of the host, trusting the release's log
+  // by flags, or by a client policy file when `policy_file` is set; returns
+  // its base URL.
+  std::string start_proxy(bool allow_simulated, bool policy_file = false) {
     std::vector<std::string> argv = {
-        CLOISTER_BINARY,
-        "proxy",
-        "--listen",
-        "127.0.0.1:0",
-        "--host",
-        "ws://127.0.0.1:" + std::to_string(host_->port()) + "/v1/session",
-        "--log-vkey",
-        release_->log_vkey(),
-        "--witness-vkey",
-        release_->policy().witnesses[0].vkey(),
-        "--witness-threshold",
-        "1"};
-    if (allow_simulated) argv.push_back("--allow-simulated");
+        CLOISTER_BINARY, "proxy",
+        "--listen",      "127.0.0.1:0",
+        "--host",        "ws://127.0.0.1:" + std::to_string(host_->port()) + "/v1/session"};
+    if (policy_file) {
+      TrustPolicy policy;
+      policy.log_keys = {release_->policy().log_key};
+      policy.witnesses = release_->policy().witnesses;
+      policy.witness_threshold = 1;
+      policy.allow_simulated = allow_simulated;
+      EXPECT_TRUE(save_policy(work_.path() / "policy.json", policy).ok());
+      argv.insert(argv.end(), {"--policy", (work_.path() / "policy.json").string()});
+    } else {
+      argv.insert(argv.end(), {"--log-vkey", release_->log_vkey(), "--witness-vkey",
+                               release_->policy().witnesses[0].vkey(), "--witness-threshold", "1"});
+      if (allow_simulated) argv.push_back("--allow-simulated");
+    }
     proxy_ = spawn("proxy", argv);
     if (proxy_ == nullptr) return "";
     auto ready = proxy_->wait_for_stderr("port=", 120s);
@@ -218,7 +224,8 @@ TEST_F(ProxyOpenAiSdkTest, AttestsAgainAfterTheEnclaveRestarts) {
 
 TEST_F(ProxyOpenAiSdkTest, RefusesWithAnOpenAiErrorWhenThePolicyDoesNotTrustSimulated) {
   const std::string before = read_log("enclave.err");
-  const std::string url = start_proxy(/*allow_simulated=*/false);
+  // The user's policy file, with the safe default: SIMULATED not allowed.
+  const std::string url = start_proxy(/*allow_simulated=*/false, /*policy_file=*/true);
   ASSERT_FALSE(url.empty());
   EXPECT_NE(proxy_log_.find("not verified"), std::string::npos) << proxy_log_;
   std::string output;

@@ -9,13 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "attest/evidence.h"
 #include "base/encoding.h"
+#include "client/connect/http_tiles.h"
+#include "client/connect/verified_connection.h"
 #include "crypto/random.h"
 #include "session/receipt.h"
 #include "session/session.h"
 #include "session/websocket_transport.h"
-#include "tlog/release_proof.h"
+#include "tlog/tiles.h"
 
 namespace cloister::client::proxy {
 namespace {
@@ -26,65 +27,31 @@ Error rejected(std::string message) { return Error(ErrorCode::kRejected, std::mo
 
 // What the handshake's verifier established, read once the session is up.
 struct Verified {
-  tlog::ReleaseManifest manifest;
-  crypto::Sha256Digest manifest_sha256{};
-  crypto::Ed25519PublicKey receipt_key{};
+  Verification verification;
   AttestedEnclave summary;
 };
 
-// Verifies the evidence bundle as docs/client.md describes: release proof,
-// then the report under the policy, then the binding.
+// Verifies the enclave's offer with the client's verifier (docs/client.md).
 Status verify_bundle(const session::EvidenceBundle& bundle, const session::ReportData& expected,
-                     const SessionUpstreamOptions& options, Verified* verified) {
-  if (bundle.tlog_proof.format != session::TlogProofFormat::kTlogV1) {
-    return rejected("the enclave sent no release proof");
+                     const SessionUpstreamOptions& options,
+                     const tlog::ConsistencyProofSource& consistency, Verified* verified) {
+  auto verification = verify_offer(bundle, expected, options.policy, consistency);
+  if (!verification.ok()) {
+    return Error(ErrorCode::kRejected,
+                 "the enclave was not verified: " + verification.error().message());
   }
-  CLOISTER_ASSIGN_OR_RETURN(tlog::ReleaseProof proof,
-                            tlog::parse_release_proof(bundle.tlog_proof.bytes));
-  if (proof.manifest != bundle.manifest) {
-    return rejected("the release proof is for another manifest than the one the enclave runs");
+  AttestedEnclave& summary = verified->summary;
+  summary.simulated = verification->simulated;
+  summary.platform =
+      verification->simulated ? "simulated-" + verification->platform : verification->platform;
+  summary.release_version = verification->manifest.version;
+  summary.manifest_sha256_hex = hex_encode(verification->manifest_digest);
+  summary.measurement_hex = verification->measurement;
+  if (options.policy_file && verification->checkpoint_advanced) {
+    CLOISTER_TRY(record_checkpoint(*options.policy_file, verification->checkpoint.origin,
+                                   verification->checkpoint_note));
   }
-  auto release = tlog::verify_release_proof(proof, options.log_policy, std::nullopt, nullptr);
-  if (!release.ok())
-    return rejected("the release is not in the pinned log: " + release.error().message());
-
-  attest::Policy policy;
-  policy.expect_report_data(expected);
-  std::vector<Bytes> measurements;
-  std::string platform;
-  switch (bundle.platform) {
-    case session::Platform::kSimulatedSevSnp:
-      if (!options.allow_simulated) {
-        return rejected(
-            "the enclave presented SIMULATED evidence and the trust policy does not allow "
-            "simulated (start the proxy with --allow-simulated for development only)");
-      }
-      policy.allow_simulated(true);
-      platform = "simulated-sev-snp";
-      for (const auto& m : release->manifest.simulated_measurements)
-        measurements.push_back(to_bytes(m));
-      break;
-    case session::Platform::kSevSnp:
-      platform = "sev-snp";
-      for (const auto& m : release->manifest.snp_measurements) measurements.push_back(to_bytes(m));
-      break;
-    case session::Platform::kTdx: return rejected("this proxy does not verify TDX evidence yet");
-  }
-  if (!bundle.gpu_evidence.empty()) return rejected("this proxy does not verify GPU evidence yet");
-  policy.snp.accepted_measurements = measurements;
-  attest::EvidenceBytes evidence{attest::Platform::kSnp, bundle.report, bundle.collateral};
-  attest::VerifiedEvidence result = attest::verify_evidence(evidence, policy, system_clock());
-  if (!result.verdict.accepted()) {
-    return rejected("the enclave's evidence was rejected: " + result.verdict.to_text());
-  }
-  verified->summary.platform = platform;
-  verified->summary.simulated = result.verdict.simulated;
-  verified->summary.release_version = release->manifest.version;
-  verified->summary.manifest_sha256_hex = hex_encode(release->manifest_digest);
-  verified->summary.measurement_hex = hex_encode(result.claims.measurement);
-  verified->manifest = std::move(release->manifest);
-  verified->manifest_sha256 = release->manifest_digest;
-  verified->receipt_key = bundle.receipt_public_key;
+  verified->verification = std::move(verification).value();
   return ok_status();
 }
 
@@ -105,21 +72,33 @@ class SessionUpstream::Connection {
   static Result<std::shared_ptr<Connection>> open(net::IoPool& pool,
                                                   const SessionUpstreamOptions& options) {
     auto connection = std::shared_ptr<Connection>(new Connection());
-    auto transport = session::WebSocketTransport::connect(pool, options.url);
+    net::WebSocketClientOptions ws_options;
+    if (!options.bearer_token.empty()) {
+      ws_options.headers.set("Authorization", "Bearer " + options.bearer_token);
+    }
+    auto transport = session::WebSocketTransport::connect(pool, options.url, ws_options);
     if (!transport.ok()) {
       return Error(ErrorCode::kUnavailable,
                    "cannot connect to " + options.url + ": " + transport.error().message());
     }
     connection->transport_ = std::move(transport).value();
+    std::unique_ptr<HttpTileReader> tiles;
+    tlog::ConsistencyProofSource consistency;
+    if (!options.log_url.empty()) {
+      auto reader = HttpTileReader::create(options.log_url);
+      if (!reader.ok()) return reader.error().with_context("--log-url");
+      tiles = std::move(reader).value();
+      consistency = tlog::consistency_from_tiles(*tiles);
+    }
     session::InitiatorConfig config;
     session::Nonce nonce{};
     crypto::fill_random(nonce);
     config.nonce = nonce;
-    config.authorization_token = to_bytes(as_bytes(options.authorization_token));
     Verified* verified = &connection->verified_;
-    config.verify_evidence = [&options, verified](const session::EvidenceBundle& bundle,
-                                                  const session::ReportData& expected) {
-      return verify_bundle(bundle, expected, options, verified);
+    config.verify_evidence = [&options, &consistency, verified](
+                                 const session::EvidenceBundle& bundle,
+                                 const session::ReportData& expected) {
+      return verify_bundle(bundle, expected, options, consistency, verified);
     };
     auto session =
         session::Session::connect(*connection->transport_, std::move(config), system_clock());
@@ -315,13 +294,14 @@ Status SessionChatStream::check_receipt(const std::string& end_body) const {
   if (end.contains("content") && end["content"].is_string()) content = end["content"];
   auto receipt = base64_decode(end["receipt"].get<std::string>());
   if (!receipt.ok()) return rejected("the receipt is not base64");
-  const Verified& verified = connection_->verified();
+  const Verification& verified = connection_->verified().verification;
   auto claims = session::verify_receipt(*receipt, verified.receipt_key);
   if (!claims.ok()) return rejected("the receipt does not verify: " + claims.error().message());
   auto covers = session::check_receipt_covers(*claims, as_bytes(body_), as_bytes(content));
-  if (!covers.ok())
+  if (!covers.ok()) {
     return rejected("the receipt does not cover this answer: " + covers.error().message());
-  if (claims->manifest_sha256 != verified.manifest_sha256) {
+  }
+  if (claims->manifest_sha256 != verified.manifest_digest) {
     return rejected("the receipt names another release than the attested one");
   }
   bool model_listed = false;

@@ -1,32 +1,32 @@
-// A ChatUpstream over one verified session through the host's relay. It
-// attests on first use: the release proof against the pinned log and
-// witnesses, the evidence (SIMULATED only when the policy allows it), the
-// measurement the logged manifest lists, and the REPORT_DATA binding. When
+// A ChatUpstream over one verified session through the host's relay, shared
+// by all requests as multiplexed streams. It attests on first use with the
+// client's verifier (client::verify_offer: release proof against the pinned
+// log, witnesses and stored checkpoint; evidence under the trust policy,
+// SIMULATED only when it allows it; measurement, TCB, binding, GPU). When
 // the session drops (the enclave or the host restarted) the next request
 // opens a new session and attests again. Every receipt is checked before its
 // end event is handed over.
-//
-// This is the proxy's own connection until client/connect lands; it verifies
-// SEV-SNP and SIMULATED evidence and refuses TDX and GPU evidence.
 #pragma once
 
-#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "client/policy/trust_policy.h"
 #include "client/proxy/upstream.h"
 #include "net/io_pool.h"
-#include "tlog/release_verify.h"
 
 namespace cloister::client::proxy {
 
 struct SessionUpstreamOptions {
   std::string url;  // the host's relay, e.g. ws://127.0.0.1:8443/v1/session
-  tlog::LogTrustPolicy log_policy;
-  bool allow_simulated = false;     // development only; responses then say SIMULATED
-  std::string authorization_token;  // sent in the handshake; empty for none
-  std::chrono::seconds handshake_timeout{30};
+  TrustPolicy policy;
+  // When set, a newer verified checkpoint is recorded in this policy file.
+  std::optional<std::filesystem::path> policy_file;
+  std::string bearer_token;  // the host's sign-in token; empty for none
+  std::string log_url;       // the log's tiles, for consistency proofs; empty: none
 };
 
 class SessionUpstream final : public ChatUpstream {

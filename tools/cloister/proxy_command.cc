@@ -3,9 +3,11 @@
 #include <csignal>
 #include <iostream>
 
+#include "client/policy/trust_policy.h"
 #include "client/proxy/proxy_server.h"
 #include "client/proxy/session_upstream.h"
 #include "net/http_server.h"
+#include "net/url.h"
 
 namespace cloister::tools {
 namespace {
@@ -14,6 +16,8 @@ struct ProxyFlags {
   std::string listen = "127.0.0.1:8088";
   bool allow_non_loopback = false;
   std::string host_url;
+  std::string policy_file;
+  std::string log_url;
   std::string log_vkey;
   std::vector<std::string> witness_vkeys;
   size_t witness_threshold = 1;
@@ -52,20 +56,46 @@ bool is_loopback(std::string_view address) {
   return address == "::1" || address == "localhost" || address.starts_with("127.");
 }
 
-Result<tlog::LogTrustPolicy> log_policy(const ProxyFlags& flags) {
+// The trust policy: the file given with --policy, or one made of the flags.
+Result<client::TrustPolicy> trust_policy(const ProxyFlags& flags) {
+  if (!flags.policy_file.empty()) {
+    if (!flags.log_vkey.empty() || !flags.witness_vkeys.empty()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "give either --policy or --log-vkey/--witness-vkey, not both");
+    }
+    auto policy = client::load_policy(flags.policy_file);
+    if (!policy.ok()) return policy.error().with_context(flags.policy_file);
+    if (flags.allow_simulated) policy->allow_simulated = true;
+    return policy;
+  }
+  if (flags.log_vkey.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "give --policy FILE or --log-vkey VKEY");
+  }
+  client::TrustPolicy policy;
   auto log_key = tlog::NoteVerifier::parse(flags.log_vkey);
   if (!log_key.ok()) return log_key.error().with_context("--log-vkey");
-  tlog::LogTrustPolicy policy{std::move(log_key).value(), {}, flags.witness_threshold, false};
+  policy.log_keys.push_back(std::move(log_key).value());
   for (const std::string& vkey : flags.witness_vkeys) {
     auto witness = tlog::NoteVerifier::parse(vkey);
     if (!witness.ok()) return witness.error().with_context("--witness-vkey");
     policy.witnesses.push_back(std::move(witness).value());
   }
+  policy.witness_threshold = flags.witness_threshold;
   if (policy.witness_threshold > policy.witnesses.size()) {
     return Error(ErrorCode::kInvalidArgument,
                  "--witness-threshold is larger than the number of --witness-vkey keys");
   }
+  policy.allow_simulated = flags.allow_simulated;
   return policy;
+}
+
+// The log's tiles at the host, as the client finds them: the relay's origin + /log/.
+Result<std::string> default_log_url(const std::string& host_url) {
+  CLOISTER_ASSIGN_OR_RETURN(net::Url url, net::parse_url(host_url));
+  const std::string host =
+      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  return std::string(url.secure() ? "https" : "http") + "://" + host + ":" +
+         std::to_string(url.port) + "/log/";
 }
 
 int run_proxy(Program& program, const ProxyFlags& flags) {
@@ -77,8 +107,10 @@ int run_proxy(Program& program, const ProxyFlags& flags) {
                                                ": anyone who reaches the proxy chats as you; pass "
                                                "--allow-non-loopback to do it anyway"));
   }
-  auto policy = log_policy(flags);
+  auto policy = trust_policy(flags);
   if (!policy.ok()) return program.fail(policy.error());
+  auto log_url = flags.log_url.empty() ? default_log_url(flags.host_url) : flags.log_url;
+  if (!log_url.ok()) return program.fail(log_url.error().with_context("--host"));
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -89,12 +121,14 @@ int run_proxy(Program& program, const ProxyFlags& flags) {
   net::IoPool pool(1);
   client::proxy::SessionUpstreamOptions upstream_options{
       .url = flags.host_url,
-      .log_policy = std::move(policy).value(),
-      .allow_simulated = flags.allow_simulated,
-      .authorization_token = flags.token,
+      .policy = std::move(policy).value(),
+      .policy_file = std::nullopt,
+      .bearer_token = flags.token,
+      .log_url = std::move(log_url).value(),
   };
+  if (!flags.policy_file.empty()) upstream_options.policy_file = flags.policy_file;
   auto upstream = std::make_shared<client::proxy::SessionUpstream>(pool, upstream_options);
-  if (flags.allow_simulated) {
+  if (upstream_options.policy.allow_simulated) {
     std::cerr << "cloister proxy: SIMULATED evidence is allowed: development only, answers may "
                  "come from an unprotected machine"
               << std::endl;
@@ -142,8 +176,13 @@ void register_proxy_command(Program& program) {
       ->add_option("--host", flags->host_url,
                    "The host's session relay, e.g. wss://cloister.example/v1/session")
       ->required();
-  command->add_option("--log-vkey", flags->log_vkey, "The transparency log's key (note verifier)")
-      ->required();
+  command->add_option("--policy", flags->policy_file,
+                      "A client trust policy file (docs/client.md), e.g. ~/.config/cloister/"
+                      "policy.json; newer checkpoints are recorded in it");
+  command->add_option("--log-url", flags->log_url,
+                      "The log's tiles, for consistency proofs (default: the host's /log/)");
+  command->add_option("--log-vkey", flags->log_vkey,
+                      "Without --policy: the transparency log's key (note verifier)");
   command->add_option("--witness-vkey", flags->witness_vkeys, "A witness key (repeatable)");
   command
       ->add_option("--witness-threshold", flags->witness_threshold,
@@ -151,7 +190,7 @@ void register_proxy_command(Program& program) {
       ->capture_default_str();
   command->add_flag("--allow-simulated", flags->allow_simulated,
                     "DEVELOPMENT ONLY: accept SIMULATED evidence (no hardware protection)");
-  command->add_option("--token", flags->token, "An authorization token for the host's relay");
+  command->add_option("--token", flags->token, "A sign-in token for the host's relay (Bearer)");
   program.on(command, [&program, flags] { return run_proxy(program, *flags); });
 }
 
