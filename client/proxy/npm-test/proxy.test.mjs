@@ -74,7 +74,9 @@ async function verified() {
     last = chunk;
   }
   assert.equal(role, 'assistant');
-  assert.ok(chunks > 3, 'streamed in pieces');
+  // The role chunk, at least one content chunk (the enclave may coalesce
+  // pieces when its reader is behind), the finish chunk.
+  assert.ok(chunks >= 3, `streamed in ${chunks} chunks`);
   assert.equal(text, whole.choices[0].message.content, 'greedy: streamed equals whole');
   assert.equal(finish, whole.choices[0].finish_reason);
   assertReceipt(last.cloister_receipt, 'streaming last chunk');
@@ -92,20 +94,21 @@ async function verified() {
   assertReceipt(usageChunk.cloister_receipt, 'include_usage chunk');
   ok('chat.completions streaming with usage');
 
-  // Mid-stream cancel: abort after the first piece of content; the proxy
-  // cancels the generation in the enclave (the test checks the enclave's log).
+  // Mid-stream cancel: abort at the first piece of content; the proxy cancels
+  // the generation in the enclave (the test checks the enclave's log).
   const long = await client.chat.completions.create({
     model: 'stories260K', messages, max_tokens: 1900, temperature: 0.9, seed: 3, stream: true,
   });
   let pieces = 0;
   for await (const chunk of long) {
     if (chunk.choices[0]?.delta?.content) pieces += 1;
-    if (pieces === 2) {
+    assert.equal(chunk.choices[0]?.finish_reason ?? null, null, 'aborted before the end');
+    if (pieces === 1) {
       long.controller.abort();
       break;
     }
   }
-  assert.equal(pieces, 2);
+  assert.equal(pieces, 1);
   ok('chat.completions streaming aborted mid-stream');
 
   // An error from the enclave arrives as OpenAI's error, with OpenAI's status.
