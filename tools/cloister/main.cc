@@ -5,6 +5,7 @@
 #include "tools/cloister/chat_commands.h"
 #include "tools/cloister/dev_command.h"
 #include "tools/cloister/history_command.h"
+#include "tools/cloister/proxy_command.h"
 #include "tools/common/cli.h"
 
 int main(int argc, char** argv) {
@@ -18,5 +19,6 @@ int main(int argc, char** argv) {
   cloister::tools::register_history_commands(program);
   cloister::tools::register_dev_commands(program);
   cloister::tools::register_attest_commands(program);
+  cloister::tools::register_proxy_command(program);
   return program.run(argc, argv);
 }
