@@ -1,5 +1,6 @@
 // A malicious host: a WebSocket relay between client and enclave that flips
-// a bit in, drops, replays or reorders one message. Every such session must
+// a bit in, truncates, drops, replays or reorders one message, or injects one
+// of its own. Every such session must
 // fail closed (no answer is accepted, the session ends with an error), and
 // the enclave must go on serving everyone else.
 #include <atomic>
@@ -23,7 +24,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 enum class Direction { kToEnclave, kToClient };
-enum class Action { kFlip, kDrop, kReplay, kReorder };
+enum class Action { kFlip, kTruncate, kDrop, kReplay, kReorder, kInject };
 
 struct Tamper {
   Direction direction;
@@ -106,12 +107,25 @@ class Relay {
           message->data[message->data.size() / 2] ^= 0x01;
           (void)to.write(std::move(*message));
           break;
+        case Action::kTruncate:
+          message->data.resize(message->data.size() / 2);
+          (void)to.write(std::move(*message));
+          break;
         case Action::kDrop: break;
         case Action::kReplay:
           (void)to.write(*message);
           (void)to.write(std::move(*message));
           break;
         case Action::kReorder: held = std::move(*message); break;
+        case Action::kInject: {
+          // A message of the same size that the host made up, before the real one.
+          net::WebSocketMessage forged = *message;
+          for (size_t i = 0; i < forged.data.size(); ++i)
+            forged.data[i] = static_cast<uint8_t>(i * 131 + 7);
+          (void)to.write(std::move(forged));
+          (void)to.write(std::move(*message));
+          break;
+        }
       }
     }
     to.close();
@@ -184,6 +198,11 @@ TEST_F(MaliciousHostTest, EveryTamperedSessionFailsClosedAndTheEnclaveServesOn) 
       {Direction::kToEnclave, 2, Action::kFlip, "flipped request"},
       {Direction::kToEnclave, 2, Action::kReplay, "replayed request"},
       {Direction::kToClient, 2, Action::kFlip, "flipped delta"},
+      {Direction::kToClient, 0, Action::kTruncate, "truncated evidence (message 2)"},
+      {Direction::kToEnclave, 2, Action::kTruncate, "truncated request"},
+      {Direction::kToClient, 2, Action::kTruncate, "truncated delta"},
+      {Direction::kToEnclave, 2, Action::kInject, "injected request"},
+      {Direction::kToClient, 1, Action::kInject, "injected response message"},
       {Direction::kToClient, 1, Action::kDrop, "dropped response-start"},
       {Direction::kToClient, 1, Action::kReplay, "replayed response-start"},
       {Direction::kToClient, 1, Action::kReorder, "reordered response messages"},

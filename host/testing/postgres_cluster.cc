@@ -129,7 +129,7 @@ Result<std::unique_ptr<PostgresCluster>> PostgresCluster::start() {
     if (run_program(as_server_user({(bin / "pg_ctl").string(), "-D", data, "-o", options, "-l",
                                     (dir / "server.log").string(), "-w", "-t", "60", "start"}),
                     &output) == 0) {
-      return std::unique_ptr<PostgresCluster>(new PostgresCluster(dir, bin, port));
+      return std::unique_ptr<PostgresCluster>(new PostgresCluster(dir, bin, port, options));
     }
   }
   std::filesystem::remove_all(dir);
@@ -141,6 +141,22 @@ PostgresCluster::~PostgresCluster() {
                               "immediate", "-w", "stop"}));
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
+}
+
+Status PostgresCluster::restart() {
+  const std::string data = (dir_ / "data").string();
+  std::string output;
+  if (run_program(
+          as_server_user({(bin_ / "pg_ctl").string(), "-D", data, "-m", "immediate", "-w", "stop"}),
+          &output) != 0) {
+    return Error(ErrorCode::kInternal, "pg_ctl stop failed: " + output);
+  }
+  if (run_program(as_server_user({(bin_ / "pg_ctl").string(), "-D", data, "-o", options_, "-l",
+                                  (dir_ / "server.log").string(), "-w", "-t", "60", "start"}),
+                  &output) != 0) {
+    return Error(ErrorCode::kInternal, "pg_ctl start failed: " + output);
+  }
+  return ok_status();
 }
 
 std::string PostgresCluster::conninfo(std::string_view name) const {

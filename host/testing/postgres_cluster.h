@@ -30,14 +30,19 @@ class PostgresCluster {
   // Creates an empty database and returns its connection string.
   Result<std::string> create_database(std::string_view name);
   uint16_t port() const { return port_; }
+  // Stops the server at once, as a crash would (pg_ctl -m immediate), and
+  // starts it again on the same port.
+  Status restart();
 
  private:
-  PostgresCluster(std::filesystem::path dir, std::filesystem::path bin, uint16_t port)
-      : dir_(std::move(dir)), bin_(std::move(bin)), port_(port) {}
+  PostgresCluster(std::filesystem::path dir, std::filesystem::path bin, uint16_t port,
+                  std::string options)
+      : dir_(std::move(dir)), bin_(std::move(bin)), port_(port), options_(std::move(options)) {}
 
   std::filesystem::path dir_;
   std::filesystem::path bin_;
   uint16_t port_;
+  std::string options_;  // the server's command-line options (pg_ctl -o)
 };
 
 // Runs `argv` (no shell) and returns its exit status; its combined output
