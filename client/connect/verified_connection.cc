@@ -183,14 +183,6 @@ std::vector<std::string> cosigning_witnesses(const std::string& note_text,
   return names;
 }
 
-// ws(s)://host:port/v1/session -> http(s)://host:port/log/
-std::string default_log_url(const net::Url& url) {
-  const std::string scheme = url.secure() ? "https" : "http";
-  return scheme + "://" +
-         (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
-         std::to_string(url.port) + "/log/";
-}
-
 Error chat_error(uint16_t code, const std::string& reason) {
   ErrorCode kind = ErrorCode::kUnavailable;
   switch (code) {
@@ -372,19 +364,31 @@ std::string Verification::to_text() const {
   return out.str();
 }
 
+Result<std::string> relay_url(std::string_view url) {
+  std::string relay(url);
+  if (relay.starts_with("http://")) relay = "ws://" + relay.substr(7);
+  if (relay.starts_with("https://")) relay = "wss://" + relay.substr(8);
+  CLOISTER_ASSIGN_OR_RETURN(net::Url parsed, net::parse_url(relay));
+  if (parsed.target == "/") {
+    while (!relay.empty() && relay.back() == '/') relay.pop_back();
+    relay += "/v1/session";
+  }
+  return relay;
+}
+
+std::string default_log_url(const net::Url& relay) {
+  const std::string scheme = relay.secure() ? "https" : "http";
+  return scheme + "://" +
+         (relay.host.find(':') != std::string::npos ? "[" + relay.host + "]" : relay.host) + ":" +
+         std::to_string(relay.port) + "/log/";
+}
+
 VerifiedConnection::~VerifiedConnection() { close(); }
 
 Result<std::unique_ptr<VerifiedConnection>> VerifiedConnection::connect(
     net::IoPool& pool, const ConnectOptions& options, const TrustPolicy& policy) {
-  std::string url = options.url;
-  if (url.starts_with("http://")) url = "ws://" + url.substr(7);
-  if (url.starts_with("https://")) url = "wss://" + url.substr(8);
+  CLOISTER_ASSIGN_OR_RETURN(const std::string url, relay_url(options.url));
   CLOISTER_ASSIGN_OR_RETURN(net::Url parsed, net::parse_url(url));
-  if (parsed.target == "/") {
-    // A bare host URL means its relay endpoint.
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    url += "/v1/session";
-  }
 
   std::unique_ptr<HttpTileReader> tiles;
   const std::string log_url = options.log_url.value_or(default_log_url(parsed));

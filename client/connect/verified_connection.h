@@ -30,6 +30,7 @@
 
 #include "client/policy/trust_policy.h"
 #include "net/io_pool.h"
+#include "net/url.h"
 #include "session/evidence_bundle.h"
 #include "session/message_transport.h"
 #include "session/receipt.h"
@@ -78,6 +79,15 @@ Result<Verification> verify_offer(const session::EvidenceBundle& bundle,
                                   const session::ReportData& expected, const TrustPolicy& policy,
                                   const tlog::ConsistencyProofSource& consistency,
                                   const Clock& clock = system_clock());
+
+// Returns the WebSocket URL of the relay at `url`: http(s):// becomes
+// ws(s)://, and a bare origin gets the relay's path /v1/session. Fails with
+// kInvalidArgument for a URL that does not parse.
+Result<std::string> relay_url(std::string_view url);
+
+// Returns where the host serves the log's tiles for the relay at `relay`
+// (a URL relay_url returned): its origin + "/log/".
+std::string default_log_url(const net::Url& relay);
 
 struct ConnectOptions {
   // ws:// or wss:// URL of the host's relay (https://host/v1/session) or of an

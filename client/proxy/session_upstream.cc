@@ -73,8 +73,13 @@ class SessionUpstream::Connection {
                                                   const SessionUpstreamOptions& options) {
     auto connection = std::shared_ptr<Connection>(new Connection());
     net::WebSocketClientOptions ws_options;
-    if (!options.bearer_token.empty()) {
-      ws_options.headers.set("Authorization", "Bearer " + options.bearer_token);
+    if (options.bearer_token) {
+      auto token = options.bearer_token();
+      if (!token.ok()) {
+        return Error(ErrorCode::kUnavailable,
+                     "cannot sign in at the host: " + token.error().message());
+      }
+      if (!token->empty()) ws_options.headers.set("Authorization", "Bearer " + *token);
     }
     auto transport = session::WebSocketTransport::connect(pool, options.url, ws_options);
     if (!transport.ok()) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,8 +26,11 @@ struct SessionUpstreamOptions {
   TrustPolicy policy;
   // When set, a newer verified checkpoint is recorded in this policy file.
   std::optional<std::filesystem::path> policy_file;
-  std::string bearer_token;  // the host's sign-in token; empty for none
-  std::string log_url;       // the log's tiles, for consistency proofs; empty: none
+  // Returns the host's sign-in token for a new session (empty for none). It
+  // is called for every connection, so a long-running proxy can sign in
+  // afresh when its token has expired. Unset: no token.
+  std::function<Result<std::string>()> bearer_token;
+  std::string log_url;  // the log's tiles, for consistency proofs; empty: none
 };
 
 class SessionUpstream final : public ChatUpstream {

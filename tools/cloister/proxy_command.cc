@@ -3,16 +3,20 @@
 #include <csignal>
 #include <iostream>
 
+#include "client/account/account.h"
+#include "client/connect/verified_connection.h"
 #include "client/policy/trust_policy.h"
 #include "client/proxy/proxy_server.h"
 #include "client/proxy/session_upstream.h"
 #include "net/http_server.h"
 #include "net/url.h"
+#include "tools/cloister/client_context.h"
 
 namespace cloister::tools {
 namespace {
 
 struct ProxyFlags {
+  CommonOptions common;
   std::string listen = "127.0.0.1:8088";
   bool allow_non_loopback = false;
   std::string host_url;
@@ -69,7 +73,9 @@ Result<client::TrustPolicy> trust_policy(const ProxyFlags& flags) {
     return policy;
   }
   if (flags.log_vkey.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "give --policy FILE or --log-vkey VKEY");
+    return Error(ErrorCode::kInvalidArgument,
+                 "with --host, give --policy FILE or --log-vkey VKEY (without --host, the "
+                 "account's own policy is used)");
   }
   client::TrustPolicy policy;
   auto log_key = tlog::NoteVerifier::parse(flags.log_vkey);
@@ -89,15 +95,6 @@ Result<client::TrustPolicy> trust_policy(const ProxyFlags& flags) {
   return policy;
 }
 
-// The log's tiles at the host, as the client finds them: the relay's origin + /log/.
-Result<std::string> default_log_url(const std::string& host_url) {
-  CLOISTER_ASSIGN_OR_RETURN(net::Url url, net::parse_url(host_url));
-  const std::string host =
-      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  return std::string(url.secure() ? "https" : "http") + "://" + host + ":" +
-         std::to_string(url.port) + "/log/";
-}
-
 int run_proxy(Program& program, const ProxyFlags& flags) {
   auto listen = parse_listen(flags.listen);
   if (!listen.ok()) return program.fail(listen.error());
@@ -107,10 +104,37 @@ int run_proxy(Program& program, const ProxyFlags& flags) {
                                                ": anyone who reaches the proxy chats as you; pass "
                                                "--allow-non-loopback to do it anyway"));
   }
-  auto policy = trust_policy(flags);
+  // Without --host, the proxy speaks for the unlocked account in the state
+  // directory: its host, its trust policy, and a fresh sign-in per session.
+  std::shared_ptr<Session> account;
+  ProxyFlags resolved = flags;
+  if (resolved.host_url.empty()) {
+    const std::filesystem::path home = client::resolve_home(flags.common.home);
+    auto opened = open_session(home);
+    if (!opened.ok()) return report_failure(opened.error());
+    account = std::make_shared<Session>(std::move(opened).value());
+    resolved.host_url = account->account.session_url.empty() ? account->account.host + "/v1/session"
+                                                             : account->account.session_url;
+    if (resolved.policy_file.empty() && resolved.log_vkey.empty()) {
+      resolved.policy_file = client::policy_path(home).string();
+    }
+  }
+  auto policy = trust_policy(resolved);
   if (!policy.ok()) return program.fail(policy.error());
-  auto log_url = flags.log_url.empty() ? default_log_url(flags.host_url) : flags.log_url;
-  if (!log_url.ok()) return program.fail(log_url.error().with_context("--host"));
+  auto relay = client::relay_url(resolved.host_url);
+  if (!relay.ok()) return program.fail(relay.error().with_context("--host"));
+  resolved.host_url = *relay;
+  std::string log_url = resolved.log_url;
+  if (log_url.empty()) log_url = client::default_log_url(*net::parse_url(*relay));
+  std::function<Result<std::string>()> bearer_token;
+  if (account) {
+    bearer_token = [account]() -> Result<std::string> {
+      CLOISTER_TRY(account->host->sign_in(account->keys.identity));
+      return account->host->token();
+    };
+  } else if (!flags.token.empty()) {
+    bearer_token = [token = flags.token]() -> Result<std::string> { return token; };
+  }
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -120,13 +144,13 @@ int run_proxy(Program& program, const ProxyFlags& flags) {
 
   net::IoPool pool(1);
   client::proxy::SessionUpstreamOptions upstream_options{
-      .url = flags.host_url,
+      .url = resolved.host_url,
       .policy = std::move(policy).value(),
       .policy_file = std::nullopt,
-      .bearer_token = flags.token,
-      .log_url = std::move(log_url).value(),
+      .bearer_token = std::move(bearer_token),
+      .log_url = std::move(log_url),
   };
-  if (!flags.policy_file.empty()) upstream_options.policy_file = flags.policy_file;
+  if (!resolved.policy_file.empty()) upstream_options.policy_file = resolved.policy_file;
   auto upstream = std::make_shared<client::proxy::SessionUpstream>(pool, upstream_options);
   if (upstream_options.policy.allow_simulated) {
     std::cerr << "cloister proxy: SIMULATED evidence is allowed: development only, answers may "
@@ -172,10 +196,10 @@ void register_proxy_command(Program& program) {
   command->add_flag("--allow-non-loopback", flags->allow_non_loopback,
                     "Allow listening on an address other than loopback (anyone who reaches it "
                     "chats through your session)");
-  command
-      ->add_option("--host", flags->host_url,
-                   "The host's session relay, e.g. wss://cloister.example/v1/session")
-      ->required();
+  add_common_options(command, flags->common);
+  command->add_option("--host", flags->host_url,
+                      "The host's session relay, e.g. wss://cloister.example/v1/session "
+                      "(default: the unlocked account's host, policy and sign-in)");
   command->add_option("--policy", flags->policy_file,
                       "A client trust policy file (docs/client.md), e.g. ~/.config/cloister/"
                       "policy.json; newer checkpoints are recorded in it");
