@@ -92,7 +92,7 @@ std::filesystem::path ReleaseLog::publish(const std::string& name,
   auto tiles = log_->tiles();
   tlog::ReleaseProof proof =
       must(tlog::build_release_proof(tiles, checkpoint(), appended.first_index), "release proof");
-  const std::filesystem::path out = dir_ / name;
+  std::filesystem::path out = dir_ / name;
   std::filesystem::create_directories(out);
   must(write_file_atomically(out / "manifest.json", manifest_bytes), "writing the manifest");
   must(write_file_atomically(out / "release.proof",

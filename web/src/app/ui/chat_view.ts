@@ -23,6 +23,9 @@ export class ChatView {
   private generation: AbortController | null = null;
   private status = '';
   private confirm_delete = false;
+  // What is typed in each conversation's composer and not sent yet: kept
+  // across re-renders (a save or sync finishing re-renders the view).
+  private readonly drafts = new Map<string, string>();
   private readonly nav_slot = h('div', { class: 'nav-slot' });
   private readonly main_slot = h('main', { class: 'conversation-pane' });
   private readonly panel_slot = h('div', { class: 'panel-slot' });
@@ -74,9 +77,15 @@ export class ChatView {
   }
 
   private render(): void {
+    const typing = document.activeElement?.matches('textarea.composer') ?? false;
     replace_children(this.nav_slot, sidebar(this.conversations, this.selected, () => void this.create(), (id) => this.select(id)));
     replace_children(this.panel_slot, attestation_panel(this.backend?.attestation() ?? null, 'The first message connects to an enclave and verifies it.'));
     replace_children(this.main_slot, this.render_conversation());
+    if (typing) this.focus_composer();
+  }
+
+  private focus_composer(): void {
+    (this.main_slot.querySelector('textarea.composer') as HTMLTextAreaElement | null)?.focus();
   }
 
   private select(id: string): void {
@@ -89,9 +98,10 @@ export class ChatView {
     const conversation = new_conversation();
     this.conversations.unshift(conversation);
     this.selected = conversation.id;
-    await this.save(conversation);
+    // Shown at once, so that what the user types goes into it while it is stored.
     this.render();
-    (this.main_slot.querySelector('textarea.composer') as HTMLTextAreaElement | null)?.focus();
+    this.focus_composer();
+    await this.save(conversation);
   }
 
   private async remove(conversation: Conversation): Promise<void> {
@@ -151,6 +161,8 @@ export class ChatView {
     const input = h('textarea', { class: 'composer', rows: '3', 'aria-label': 'Message', placeholder: 'Write a message (Enter sends, Shift+Enter for a new line)', 'data-testid': 'composer' });
     const send = h('button', { type: 'submit', 'data-testid': 'send', disabled: this.generation !== null }, 'Send');
     const stop = h('button', { type: 'button', class: 'danger', 'data-testid': 'stop', hidden: this.generation === null, onclick: () => this.generation?.abort() }, 'Stop');
+    input.value = this.drafts.get(conversation.id) ?? '';
+    input.addEventListener('input', () => this.drafts.set(conversation.id, input.value));
     const form = h('form', { class: 'composer-row' }, input, send, stop);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -177,6 +189,7 @@ export class ChatView {
 
   private async send(conversation: Conversation, text: string): Promise<void> {
     if (text.trim() === '' || this.generation !== null) return;
+    this.drafts.delete(conversation.id);
     if (conversation.messages.length === 0 && conversation.title === 'New conversation') conversation.title = title_from(text);
     conversation.messages.push({ role: 'user', content: text });
     this.status = 'Verifying the enclave…';
