@@ -1,8 +1,9 @@
 // The real cloister-host relaying to real cloister-enclave processes (the
 // SIMULATED TEE provider, stories260K): a client that signs in to the host and
 // verifies the enclave as the real client does holds a whole chat through the
-// relay; afterwards nothing the host wrote (database, WAL, log) holds any of
-// it. With two replicas, killing one sends new sessions to the other.
+// relay; nothing the host received or sent (tapped on both sides), wrote
+// (database, WAL, log) or published (metrics) holds any of it. With two
+// replicas, killing one sends new sessions to the other.
 #include <csignal>
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include "net/http_client.h"
 #include "testing/test_data.h"
 #include "tests/system/local_stack.h"
+#include "tests/system/tcp_tap.h"
 
 namespace cloister::system_testing {
 namespace {
@@ -41,13 +43,21 @@ class HostEnclaveTest : public ::testing::Test {
 TEST_F(HostEnclaveTest, RelaysAVerifiedChatAndKeepsNoPlaintextOfIt) {
   EnclaveReplica enclave = start_enclave("enclave");
   ASSERT_NE(enclave.port, 0);
-  ASSERT_TRUE(stack_->start_host(json::array({enclave.replica_config("only")})).ok());
+  // Taps on both sides of the host: what clients send it and get back, and
+  // what it sends the enclave and gets back.
+  auto enclave_tap = TcpTap::start(enclave.port);
+  ASSERT_TRUE(enclave_tap.ok());
+  ASSERT_TRUE(
+      stack_->start_host(json::array({enclave.replica_config("only", (*enclave_tap)->port())}))
+          .ok());
   ASSERT_TRUE(stack_->wait_for_replica("only", true).ok());
+  auto client_tap = TcpTap::start(stack_->host().port());
+  ASSERT_TRUE(client_tap.ok());
 
   const std::string prompt = "Marmoset trombone galaxy 4417 murmured";
   std::string completions;
   {
-    auto relayed = stack_->open_session();
+    auto relayed = stack_->open_session((*client_tap)->port());
     ASSERT_TRUE(relayed.ok()) << relayed.error().message();
     auto& client = *relayed->client;
     EXPECT_TRUE(client.enclave().simulated);
@@ -77,6 +87,17 @@ TEST_F(HostEnclaveTest, RelaysAVerifiedChatAndKeepsNoPlaintextOfIt) {
   }
   auto files = files_under(stack_->work() / "host");
   files.emplace_back("/metrics", metrics->body);
+  size_t payload_bytes = 0;
+  for (const auto* tap : {&*client_tap, &*enclave_tap}) {
+    for (const std::string& recording : (*tap)->recordings()) {
+      std::string payloads = websocket_payloads(recording);
+      payload_bytes += payloads.size();
+      files.emplace_back("(tapped bytes)", recording);
+      files.emplace_back("(tapped WebSocket payloads)", std::move(payloads));
+    }
+  }
+  // The taps saw the session on both sides: the answers, sealed, at least twice over.
+  EXPECT_GT(payload_bytes, 2 * completions.size());
   size_t scanned = 0;
   for (const auto& [path, contents] : files) {
     if (path.filename() == "host.json") continue;  // the test's own input

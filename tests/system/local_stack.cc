@@ -26,8 +26,8 @@ enclave::testing::ReleaseOptions release_options(const std::filesystem::path& mo
 
 }  // namespace
 
-json EnclaveReplica::replica_config(const std::string& name) const {
-  const std::string address = "127.0.0.1:" + std::to_string(port);
+json EnclaveReplica::replica_config(const std::string& name, uint16_t via_port) const {
+  const std::string address = "127.0.0.1:" + std::to_string(via_port != 0 ? via_port : port);
   return {{"name", name},
           {"url", "ws://" + address + "/v1/session"},
           {"health_url", "http://" + address + "/healthz"}};
@@ -119,10 +119,11 @@ Status LocalStack::wait_for_replica(const std::string& replica, bool up) {
   return Error(ErrorCode::kDeadlineExceeded, "the host never reported " + line);
 }
 
-Result<RelayedSession> LocalStack::open_session() {
+Result<RelayedSession> LocalStack::open_session(uint16_t via_port) {
   net::WebSocketClientOptions options;
   options.headers.set("Authorization", "Bearer " + user_.token());
-  const std::string url = "ws://127.0.0.1:" + std::to_string(host_->port()) + "/v1/session";
+  const uint16_t port = via_port != 0 ? via_port : host_->port();
+  const std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/v1/session";
   RelayedSession relayed;
   CLOISTER_ASSIGN_OR_RETURN(relayed.transport,
                             session::WebSocketTransport::connect(io_, url, options));

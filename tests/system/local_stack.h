@@ -27,8 +27,9 @@ struct EnclaveReplica {
   std::unique_ptr<enclave::testing::ChildProcess> process;
   uint16_t port = 0;
 
-  // The host's relay.replicas[] entry for this enclave.
-  nlohmann::json replica_config(const std::string& name) const;
+  // The host's relay.replicas[] entry for this enclave, reached through
+  // `via_port` (e.g. a TcpTap's) when it is not 0.
+  nlohmann::json replica_config(const std::string& name, uint16_t via_port = 0) const;
   // Returns the process id, for reading its memory from /proc.
   pid_t pid() const;
 };
@@ -58,8 +59,9 @@ class LocalStack {
                     const nlohmann::json& limits = nlohmann::json::object());
   // Waits up to 10 s until the host's metrics report `replica` up (or down).
   Status wait_for_replica(const std::string& replica, bool up);
-  // Dials the host's relay as the signed-in account and verifies the enclave.
-  Result<RelayedSession> open_session();
+  // Dials the host's relay as the signed-in account (through `via_port`,
+  // e.g. a TcpTap's, when it is not 0) and verifies the enclave.
+  Result<RelayedSession> open_session(uint16_t via_port = 0);
 
   const std::filesystem::path& work() const { return work_.path(); }
   const std::filesystem::path& model() const { return model_; }
