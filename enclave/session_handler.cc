@@ -428,7 +428,14 @@ uint64_t serve_session(session::Session& session, uint64_t session_id,
   {
     std::lock_guard lock(outbox->mutex);
     outbox->closed = true;
-    for (auto& [id, state] : outbox->streams) state->cancel();
+    // The wire is gone, so every stream is done on it. A stream and the
+    // outbox refer to each other until the stream is reaped: here if its back
+    // end has finished, else at the back end's terminal call.
+    for (auto& [id, state] : outbox->streams) {
+      state->wire_done = true;
+      state->cancel();
+    }
+    outbox->reap();
   }
   outbox->changed.notify_all();
   sending.join();

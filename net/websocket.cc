@@ -261,19 +261,22 @@ class Session final : public WebSocket::Impl,
   }
 
   void start_read(WebSocket::ReadHandler done) {
-    if (read_handler_) {
+    if (reading_) {
       return post_read(std::move(done), Error(ErrorCode::kFailedPrecondition,
                                               "a websocket read is already outstanding"));
     }
     if (finished_) return post_read(std::move(done), final_error_);
-    read_handler_ = std::move(done);
-    ws_.async_read(read_buffer_, [self = this->shared_from_this()](
-                                     beast::error_code error, size_t) { self->on_read(error); });
+    reading_ = true;
+    // The handler lives in the pending operation, not in this object: a
+    // handler that holds this object would otherwise keep it alive for ever
+    // when the I/O context is destroyed with the read still pending.
+    ws_.async_read(read_buffer_,
+                   [self = this->shared_from_this(), handler = std::move(done)](
+                       beast::error_code error, size_t) { self->on_read(error, handler); });
   }
 
-  void on_read(const beast::error_code& error) {
-    auto handler = std::move(read_handler_);
-    read_handler_ = nullptr;
+  void on_read(const beast::error_code& error, const WebSocket::ReadHandler& handler) {
+    reading_ = false;
     if (error) {
       Error failure = read_error(error);
       finish(failure);
@@ -413,7 +416,7 @@ class Session final : public WebSocket::Impl,
 
   // Strand-only state.
   beast::flat_buffer read_buffer_;
-  WebSocket::ReadHandler read_handler_;
+  bool reading_ = false;  // an async_read is outstanding
   std::deque<Outgoing> queue_;
   bool writing_ = false;
   bool closing_ = false;
