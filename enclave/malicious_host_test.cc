@@ -1,8 +1,9 @@
 // A malicious host: a WebSocket relay between client and enclave that flips
-// a bit in, truncates, drops, replays or reorders one message, or injects one
-// of its own. Every such session must
-// fail closed (no answer is accepted, the session ends with an error), and
-// the enclave must go on serving everyone else.
+// a bit in, truncates, drops, replays, reorders or delays one message, or
+// injects one of its own. Every session it changed must fail closed (no
+// answer is accepted, the session ends with an error), a delay can only make
+// an answer late or end the session at the client's deadline, and the
+// enclave must go on serving everyone else.
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -24,7 +25,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 enum class Direction { kToEnclave, kToClient };
-enum class Action { kFlip, kTruncate, kDrop, kReplay, kReorder, kInject };
+enum class Action { kFlip, kTruncate, kDrop, kReplay, kReorder, kInject, kDelay };
 
 struct Tamper {
   Direction direction;
@@ -33,11 +34,11 @@ struct Tamper {
   std::string name;
 };
 
-// Relays whole messages, doing `tamper` to one of them.
+// Relays whole messages, doing `tamper` to one of them (kDelay holds it for `delay`).
 class Relay {
  public:
-  Relay(std::string enclave_url, Tamper tamper)
-      : enclave_url_(std::move(enclave_url)), tamper_(std::move(tamper)) {
+  Relay(std::string enclave_url, Tamper tamper, std::chrono::milliseconds delay = {})
+      : enclave_url_(std::move(enclave_url)), tamper_(std::move(tamper)), delay_(delay) {
     net::Router router;
     EXPECT_TRUE(router
                     .add_websocket("/v1/session",
@@ -126,6 +127,10 @@ class Relay {
           (void)to.write(std::move(*message));
           break;
         }
+        case Action::kDelay:
+          std::this_thread::sleep_for(delay_);
+          (void)to.write(std::move(*message));
+          break;
       }
     }
     to.close();
@@ -134,6 +139,7 @@ class Relay {
 
   std::string enclave_url_;
   Tamper tamper_;
+  std::chrono::milliseconds delay_;
   net::IoPool pool_{1};
   std::unique_ptr<net::HttpServer> server_;
   std::atomic<bool> stopping_{false};
@@ -165,14 +171,17 @@ class MaliciousHostTest : public ::testing::Test {
   }
 
   // A chat through `url`: returns the content if the whole answer arrived
-  // and its receipt verified, or the error that ended it.
-  Result<std::string> chat_through(const std::string& url) {
+  // within `timeout` and its receipt verified, or the error that ended it.
+  Result<std::string> chat_through(const std::string& url,
+                                   std::chrono::seconds timeout = std::chrono::seconds(60)) {
     CLOISTER_ASSIGN_OR_RETURN(auto client,
                               testing::TestClient::connect(pool_, url, release_->policy()));
     const std::string request =
         testing::chat_body(json::array({{{"role", "user"}, {"content", ""}}}),
                            {{"temperature", 0}, {"max_tokens", 60}, {"stream", true}});
-    CLOISTER_ASSIGN_OR_RETURN(testing::ChatResponse response, client->call(request));
+    CLOISTER_ASSIGN_OR_RETURN(session::StreamId stream, client->send(request));
+    CLOISTER_ASSIGN_OR_RETURN(testing::ChatResponse response,
+                              client->read_response(stream, timeout));
     if (response.error_code) {
       return Error(ErrorCode::kUnavailable, "stream error " + std::to_string(*response.error_code));
     }
@@ -224,6 +233,22 @@ TEST_F(MaliciousHostTest, EveryTamperedSessionFailsClosedAndTheEnclaveServesOn) 
   auto relayed = chat_through(honest_relay.url());
   ASSERT_TRUE(relayed.ok()) << relayed.error().message();
   EXPECT_TRUE(reference_.starts_with(*relayed));
+}
+
+TEST_F(MaliciousHostTest, ADelayedMessageMakesTheAnswerLateOrEndsTheSessionAtTheDeadline) {
+  // Holding back the response-start cannot change the answer: it arrives
+  // late, whole, and its receipt verifies...
+  Relay slow(enclave_url(), {Direction::kToClient, 1, Action::kDelay, "delayed"}, 300ms);
+  auto late = chat_through(slow.url());
+  ASSERT_TRUE(late.ok()) << late.error().message();
+  EXPECT_TRUE(reference_.starts_with(*late));
+  EXPECT_FALSE(late->empty());
+  // ...and held past the client's deadline, it ends the session with a
+  // deadline error and no answer.
+  Relay stalled(enclave_url(), {Direction::kToClient, 1, Action::kDelay, "stalled"}, 3s);
+  auto timed_out = chat_through(stalled.url(), 1s);
+  ASSERT_FALSE(timed_out.ok()) << "accepted: " << *timed_out;
+  EXPECT_EQ(timed_out.error().code(), ErrorCode::kDeadlineExceeded) << timed_out.error().message();
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 // provider, stories260K): it verifies and chats, streams, cancels, checks
 // receipts, and refuses, each with its reason, when the policy does not
 // trust SIMULATED evidence, the log is not pinned, the manifest is not in the
-// log, the checkpoint is older than the stored one, and the evidence is bound
-// to another session (a report replayed by a man in the middle).
+// log, the checkpoint is older than the stored one or from a fork of the log
+// (a split view), the TCB is below the policy's floor, and the evidence is
+// bound to another session (a report replayed by a man in the middle).
 #include "client/connect/verified_connection.h"
 
 #include <thread>
@@ -262,6 +263,33 @@ TEST_F(VerifiedConnectionTest, RefusesACheckpointOlderThanTheStoredOne) {
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(refused.error().message().starts_with(tlog::kReasonRollback))
       << refused.error().message();
+}
+
+TEST_F(VerifiedConnectionTest, RefusesASplitViewOfTheLog) {
+  // The log operator (with its witness) keeps a second tree under the same
+  // keys and showed this client a checkpoint of it: same origin, same size
+  // as the enclave's, another root.
+  auto first = VerifiedConnection::connect(pool_, options(), log_->policy());
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  const tlog::Checkpoint& offered = (*first)->verification().checkpoint;
+  enclave::testing::TempDir fork_dir;
+  testing::ReleaseLog fork = log_->fork(fork_dir.path());
+  for (uint64_t size = 1; size < offered.size; ++size) fork.grow();
+  TrustPolicy policy = log_->policy();
+  policy.checkpoints[offered.origin] = fork.checkpoint();
+  auto refused = VerifiedConnection::connect(pool_, options(), policy);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.error().message().starts_with(tlog::kReasonSplitView))
+      << refused.error().message();
+}
+
+TEST_F(VerifiedConnectionTest, RefusesATcbBelowThePolicyFloor) {
+  TrustPolicy policy = log_->policy();
+  policy.min_snp_tcb = tlog::SnpTcb{255, 255, 255, 255, std::nullopt};
+  auto refused = VerifiedConnection::connect(pool_, options(), policy);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kRejected);
+  EXPECT_TRUE(refused.error().message().starts_with(kRefuseTcb)) << refused.error().message();
 }
 
 TEST_F(VerifiedConnectionTest, ProvesConsistencyWithTheStoredCheckpointFromTheLogTiles) {

@@ -31,25 +31,39 @@ void must(const Status& status, std::string_view what) {
   }
 }
 
+tlog::NoteSigner copy(const tlog::NoteSigner& key) {
+  return must(tlog::NoteSigner::parse(to_string(key.encode().span())), "copying a key");
+}
+
 }  // namespace
 
-ReleaseLog::ReleaseLog(std::filesystem::path dir) : dir_(std::move(dir)), log_dir_(dir_ / "log") {
-  log_key_ =
-      must(tlog::NoteSigner::generate(std::string(kOrigin), tlog::KeyType::kEd25519), "log key");
-  witness_key_ =
-      must(tlog::NoteSigner::generate("witness.client-test.example", tlog::KeyType::kCosignatureV1),
-           "witness key");
+ReleaseLog::ReleaseLog(std::filesystem::path dir)
+    : ReleaseLog(std::move(dir),
+                 must(tlog::NoteSigner::generate(std::string(kOrigin), tlog::KeyType::kEd25519),
+                      "log key"),
+                 must(tlog::NoteSigner::generate("witness.client-test.example",
+                                                 tlog::KeyType::kCosignatureV1),
+                      "witness key"),
+                 "an earlier release") {}
+
+ReleaseLog::ReleaseLog(std::filesystem::path dir, tlog::NoteSigner log_key,
+                       tlog::NoteSigner witness_key, std::string_view first_entry)
+    : dir_(std::move(dir)), log_dir_(dir_ / "log") {
+  log_key_ = std::move(log_key);
+  witness_key_ = std::move(witness_key);
   log_ = must(tlog::LogDirectory::create(log_dir_, *log_key_), "creating the log");
-  tlog::NoteSigner witness_copy =
-      must(tlog::NoteSigner::parse(to_string(witness_key_->encode().span())), "witness key copy");
-  witness_.emplace(must(tlog::Witness::create(std::move(witness_copy), {log_key_->verifier()},
-                                              dir_ / "witness", clock_),
-                        "creating the witness"));
+  witness_.emplace(must(
+      tlog::Witness::create(copy(*witness_key_), {log_key_->verifier()}, dir_ / "witness", clock_),
+      "creating the witness"));
   // An unrelated first entry, so that every proof is a real path.
-  std::vector<Bytes> first = {to_bytes("an earlier release")};
+  std::vector<Bytes> first = {to_bytes(first_entry)};
   must(log_->append(first, *log_key_), "appending");
   cosign(0);
   first_checkpoint_ = checkpoint();
+}
+
+ReleaseLog ReleaseLog::fork(std::filesystem::path dir) const {
+  return ReleaseLog(std::move(dir), copy(*log_key_), copy(*witness_key_), "a forked first entry");
 }
 
 void ReleaseLog::cosign(uint64_t old_size) {

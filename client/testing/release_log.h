@@ -30,6 +30,10 @@ class ReleaseLog {
                                 const std::filesystem::path& model);
   // Appends an unrelated entry and cosigns: the log's checkpoint advances.
   void grow();
+  // A fork under `dir`: a second log signed and cosigned with this log's
+  // keys, whose first entry differs. Grown to the same size, its checkpoint
+  // is a split view: the same origin and size, another tree.
+  ReleaseLog fork(std::filesystem::path dir) const;
   // The newest cosigned checkpoint note.
   std::string checkpoint() const;
   // The first cosigned checkpoint (size 1, before any release).
@@ -42,6 +46,8 @@ class ReleaseLog {
   TrustPolicy policy() const;
 
  private:
+  ReleaseLog(std::filesystem::path dir, tlog::NoteSigner log_key, tlog::NoteSigner witness_key,
+             std::string_view first_entry);
   void cosign(uint64_t old_size);
 
   std::filesystem::path dir_;
