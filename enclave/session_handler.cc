@@ -274,10 +274,12 @@ class Sender {
     const std::string end =
         chat_response_end_json(finished.reason, finished.usage, content, *receipt);
     progress_.erase(state.info.id);
-    if (!session_.send_response_end(state.info.id, as_bytes(end)).ok()) return send_failed(state);
+    // Counted before the end goes out, so a client that has its answer also
+    // finds it in the metrics (the work was done even if the wire then fails).
     metrics.request_completed(kMethodChatCompletions);
     metrics.tokens(finished.usage.prompt_tokens, finished.usage.completion_tokens);
     metrics.request_duration(seconds_since(state.info.started));
+    if (!session_.send_response_end(state.info.id, as_bytes(end)).ok()) return send_failed(state);
     log_event("request_done", {{"stream", uint64_t{state.info.id}},
                                {"prompt_tokens", finished.usage.prompt_tokens},
                                {"completion_tokens", finished.usage.completion_tokens},

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/json_fields.h"
 #include "client/keys/recovery_code.h"
 
 namespace cloister::client {
@@ -59,7 +60,7 @@ Result<AccountFile> load_account(const std::filesystem::path& home) {
   }
   CLOISTER_ASSIGN_OR_RETURN(std::string text, read_text_file(account_path(home), 1 << 16));
   json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || doc.value("format", "") != kAccountFormat ||
+  if (doc.is_discarded() || string_member(doc, "format") != kAccountFormat ||
       !doc.contains("host") || !doc["host"].is_string() || !doc.contains("account") ||
       !doc["account"].is_string()) {
     return Error(ErrorCode::kMalformed,

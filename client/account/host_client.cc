@@ -4,6 +4,7 @@
 
 #include "base/bytes.h"
 #include "base/encoding.h"
+#include "base/json_fields.h"
 #include "client/keys/account_keys.h"
 
 namespace cloister::client {
@@ -18,7 +19,7 @@ Error host_error(const net::HttpResponse& response, std::string_view what) {
   std::string message = "HTTP " + std::to_string(response.status);
   json body = json::parse(response.body, nullptr, false);
   if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-    message = body["error"].value("message", message);
+    message = string_member(body["error"], "message", message);
   }
   ErrorCode code = ErrorCode::kUnavailable;
   switch (response.status) {

@@ -7,6 +7,7 @@
 #include "attest/roots.h"
 #include "attest/snp/tcb.h"
 #include "base/encoding.h"
+#include "base/json_fields.h"
 #include "client/connect/http_tiles.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
@@ -541,7 +542,7 @@ Result<ChatResult> VerifiedConnection::run(const std::string& body, bool is_chat
         if (result.end.contains("content") && result.end["content"].is_string()) {
           result.content = result.end["content"].get<std::string>();
         }
-        result.finish_reason = result.end.value("finish_reason", "");
+        result.finish_reason = string_member(result.end, "finish_reason");
         if (result.finish_reason == "cancelled") result.cancelled = true;
         if (!result.end.contains("receipt") || !result.end["receipt"].is_string()) {
           if (result.cancelled) return result;

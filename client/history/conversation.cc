@@ -1,6 +1,7 @@
 #include "client/history/conversation.h"
 
 #include "base/encoding.h"
+#include "base/json_fields.h"
 #include "crypto/random.h"
 
 namespace cloister::client {
@@ -57,7 +58,7 @@ json conversation_to_json(const Conversation& conversation) {
 }
 
 Result<Conversation> conversation_from_json(const json& value) {
-  if (!value.is_object() || value.value("format", "") != "cloister/conversation/v1") {
+  if (string_member(value, "format") != "cloister/conversation/v1") {
     return malformed("not a cloister conversation");
   }
   Conversation conversation;

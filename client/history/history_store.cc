@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "base/files.h"
+#include "base/json_fields.h"
 #include "client/history/blob_cipher.h"
 
 namespace cloister::client {
@@ -266,9 +267,9 @@ Result<size_t> HistoryStore::import(std::string_view text) {
     return Error(ErrorCode::kMalformed, "not a cloister history export");
   }
   std::vector<Conversation> incoming;
-  const std::string format = file.value("format", "");
+  const std::string format = string_member(file, "format");
   if (format == kExportFormat) {
-    if (file.value("account", "") != account_id(keys_.identity.public_key)) {
+    if (string_member(file, "account") != account_id(keys_.identity.public_key)) {
       return Error(ErrorCode::kRejected, "this export belongs to another account");
     }
     if (!file.contains("blobs") || !file["blobs"].is_array()) {

@@ -160,6 +160,9 @@ TEST(Conversation, ParsesOnlyWhatItWrites) {
   bad = conversation_to_json(conversation);
   bad["id"] = "../etc";
   EXPECT_FALSE(conversation_from_json(bad).ok());
+  bad = conversation_to_json(conversation);
+  bad["format"] = 77777777777777;  // once threw from inside the parser (found by fuzzing)
+  EXPECT_FALSE(conversation_from_json(bad).ok());
   EXPECT_EQ(title_from("a\nb"), "a b");
   EXPECT_EQ(title_from(std::string(100, 'x')).size(), 60u);
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
+#include "base/json_fields.h"
 #include "client/connect/http_tiles.h"
 #include "client/connect/verified_connection.h"
 #include "crypto/random.h"
@@ -342,8 +343,7 @@ Result<std::unique_ptr<ChatStream>> SessionUpstream::open(const std::string& req
   }
   if (!sent.ok()) return sent.error();
   const auto request = nlohmann::json::parse(request_body, nullptr, false);
-  const bool expects_receipt =
-      request.is_object() && request.value("method", "") == "chat.completions";
+  const bool expects_receipt = string_member(request, "method") == "chat.completions";
   return std::unique_ptr<ChatStream>(new SessionChatStream(
       connection, sent->first, std::move(sent->second), request_body, expects_receipt));
 }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_fields.h"
+
 namespace cloister::tools::engine_cli {
 namespace {
 
@@ -115,7 +117,7 @@ Result<std::string> message_content(const json& content) {
   if (!content.is_array()) return bad_field("content", "must be a string or an array of parts");
   std::string text;
   for (const json& part : content) {
-    if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
+    if (!part.is_object() || string_member(part, "type") != "text" || !part.contains("text") ||
         !part["text"].is_string()) {
       return bad_field("content", "parts other than {\"type\": \"text\"} are not supported");
     }
