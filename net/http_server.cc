@@ -59,6 +59,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
             return;
           }
           if (auto lease = self->server_->tracker->try_admit()) {
+            send_immediately(socket);
             serve_connection(std::move(socket), self->server_, std::move(lease));
           } else {
             boost::system::error_code ignored;

@@ -65,4 +65,9 @@ std::string remote_address_of(const tcp::socket& socket) {
   return address.to_string();
 }
 
+void send_immediately(tcp::socket& socket) {
+  boost::system::error_code ignored;  // best effort: a socket that refuses still works
+  socket.set_option(tcp::no_delay(true), ignored);
+}
+
 }  // namespace cloister::net

@@ -89,6 +89,7 @@ class Session final : public WebSocket::Impl,
                       "connecting to " + self->url_.host + ":" + std::to_string(self->url_.port),
                       connect_error));
                 }
+                send_immediately(beast::get_lowest_layer(self->ws_).socket());
                 self->remote_ = endpoint.address().to_string();
                 self->after_connect();
               });

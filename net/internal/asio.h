@@ -35,4 +35,9 @@ Error network_error(std::string_view what, const boost::system::error_code& erro
 // Returns the peer's address as text, or "" if the socket is not connected.
 std::string remote_address_of(const tcp::socket& socket);
 
+// Turns off Nagle's algorithm on `socket`: a streamed answer is many small
+// WebSocket messages, and each must leave at once rather than wait for the
+// peer to acknowledge the one before it.
+void send_immediately(tcp::socket& socket);
+
 }  // namespace cloister::net
