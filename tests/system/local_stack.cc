@@ -119,7 +119,7 @@ Status LocalStack::wait_for_replica(const std::string& replica, bool up) {
   return Error(ErrorCode::kDeadlineExceeded, "the host never reported " + line);
 }
 
-Result<RelayedSession> LocalStack::open_session(uint16_t via_port) {
+Result<RelayedSession> LocalStack::open_session(uint16_t via_port, bool fresh_evidence) {
   net::WebSocketClientOptions options;
   options.headers.set("Authorization", "Bearer " + user_.token());
   const uint16_t port = via_port != 0 ? via_port : host_->port();
@@ -128,7 +128,8 @@ Result<RelayedSession> LocalStack::open_session(uint16_t via_port) {
   CLOISTER_ASSIGN_OR_RETURN(relayed.transport,
                             session::WebSocketTransport::connect(io_, url, options));
   CLOISTER_ASSIGN_OR_RETURN(
-      relayed.client, enclave::testing::TestClient::over(*relayed.transport, release_->policy()));
+      relayed.client,
+      enclave::testing::TestClient::over(*relayed.transport, release_->policy(), fresh_evidence));
   return relayed;
 }
 

@@ -60,8 +60,10 @@ class LocalStack {
   // Waits up to 10 s until the host's metrics report `replica` up (or down).
   Status wait_for_replica(const std::string& replica, bool up);
   // Dials the host's relay as the signed-in account (through `via_port`,
-  // e.g. a TcpTap's, when it is not 0) and verifies the enclave.
-  Result<RelayedSession> open_session(uint16_t via_port = 0);
+  // e.g. a TcpTap's, when it is not 0) and verifies the enclave. With
+  // `fresh_evidence` the client sends a nonce, so the enclave makes a new
+  // report for this session; without, it offers its cached evidence.
+  Result<RelayedSession> open_session(uint16_t via_port = 0, bool fresh_evidence = true);
 
   const std::filesystem::path& work() const { return work_.path(); }
   const std::filesystem::path& model() const { return model_; }

@@ -8,9 +8,11 @@
 // thread) and cloister-host on loopback, and alternates the same generation
 // (same prompt, sampler and seed, so the same tokens) on the bare engine in
 // this process and through a verified session relayed by the host. It prints
-// medians: time to first token, decode tokens/s and their ratio; the time to
+// medians: time to first token, decode tokens/s and their ratio (the median
+// of the ratios of neighbouring runs, with their spread); the time to
 // open a verified session (relay, handshake, evidence and release-proof
-// verification); and the memory the host and the enclave hold per idle
+// verification) with fresh and with cached evidence, and the first token on
+// such a new session; and the memory the host and the enclave hold per idle
 // session with N sessions open. Report figures in docs/benchmarks.md.
 #include <sys/resource.h>
 
@@ -32,6 +34,8 @@ using nlohmann::json;
 constexpr std::string_view kPrompt = "Once upon a time, in a quiet village by the sea,";
 constexpr double kTemperature = 0.8;
 constexpr uint64_t kSeed = 42;
+// Tokens generated on a new session, where only its first token is timed.
+constexpr uint32_t kFirstTokenRunTokens = 8;
 
 struct Options {
   std::string enclave_binary;
@@ -140,7 +144,9 @@ Status run(const Options& options) {
   CLOISTER_ASSIGN_OR_RETURN(RelayedSession relayed, stack.open_session());
   CLOISTER_TRY(bare_engine_run(*model, options.tokens));
   CLOISTER_TRY(stack_run(*relayed.client, options.tokens));
-  std::vector<double> bare_ttft, bare_speed, stack_ttft, stack_speed, handshake;
+  std::vector<double> bare_ttft, bare_speed, stack_ttft, stack_speed;
+  std::vector<double> speed_ratios;  // per pair of neighbouring runs, so slow drift cancels
+  std::vector<double> open_fresh, open_cached, new_session_ttft;
   uint32_t tokens = 0;
   for (int i = 0; i < options.runs; ++i) {
     CLOISTER_ASSIGN_OR_RETURN(Run bare, bare_engine_run(*model, options.tokens));
@@ -155,21 +161,37 @@ Status run(const Options& options) {
     bare_speed.push_back(bare.decode_tokens_per_second);
     stack_ttft.push_back(stacked.first_token_ms);
     stack_speed.push_back(stacked.decode_tokens_per_second);
-    const Clock::time_point start = Clock::now();
+    speed_ratios.push_back(stacked.decode_tokens_per_second / bare.decode_tokens_per_second);
+    Clock::time_point start = Clock::now();
     CLOISTER_ASSIGN_OR_RETURN(RelayedSession fresh, stack.open_session());
-    handshake.push_back(milliseconds(Clock::now() - start));
+    open_fresh.push_back(milliseconds(Clock::now() - start));
     fresh.client->session().close();
+    // A new session on the enclave's cached evidence, then its first token.
+    start = Clock::now();
+    CLOISTER_ASSIGN_OR_RETURN(RelayedSession cached, stack.open_session(0, false));
+    open_cached.push_back(milliseconds(Clock::now() - start));
+    CLOISTER_ASSIGN_OR_RETURN(Run first, stack_run(*cached.client, kFirstTokenRunTokens));
+    new_session_ttft.push_back(open_cached.back() + first.first_token_ms);
+    cached.client->session().close();
   }
   relayed.client->session().close();
 
   std::printf("model %s, %u tokens per generation, medians of %d runs\n",
               options.model.filename().c_str(), tokens, options.runs);
   std::printf("| measure | bare engine | through host + enclave | ratio |\n|---|---|---|---|\n");
-  std::printf("| decode tokens/s | %.1f | %.1f | %.3f |\n", median(bare_speed), median(stack_speed),
-              median(stack_speed) / median(bare_speed));
+  std::printf("| decode tokens/s | %.1f | %.1f | %.3f (pairs: %.3f to %.3f) |\n",
+              median(bare_speed), median(stack_speed), median(speed_ratios),
+              *std::min_element(speed_ratios.begin(), speed_ratios.end()),
+              *std::max_element(speed_ratios.begin(), speed_ratios.end()));
   std::printf("| time to first token (session open) | %.2f ms | %.2f ms | +%.2f ms |\n",
               median(bare_ttft), median(stack_ttft), median(stack_ttft) - median(bare_ttft));
-  std::printf("| open a verified session through the host | | %.2f ms | |\n", median(handshake));
+  std::printf(
+      "| time to first token, new session (evidence cached) | %.2f ms | %.2f ms | +%.2f ms |\n",
+      median(bare_ttft), median(new_session_ttft), median(new_session_ttft) - median(bare_ttft));
+  std::printf("| open a verified session through the host, evidence cached | | %.2f ms | |\n",
+              median(open_cached));
+  std::printf("| open a verified session through the host, fresh evidence | | %.2f ms | |\n",
+              median(open_fresh));
 
   if (options.idle_sessions > 0) {
     const size_t host_before = resident_kib(stack.host().pid());
