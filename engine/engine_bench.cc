@@ -1,7 +1,7 @@
 // Speed of the engine's building blocks, for comparing kernels as they
-// change: one matrix-vector product per tensor type, and one decode step of a
-// small random-weight model. Ratios between types matter more than absolute
-// numbers (see docs/benchmarks.md).
+// change: one matrix-vector product per tensor type, one decode step of a
+// small random-weight model, and one sampled token over a 32,000-token vocabulary. Ratios between
+// types matter more than absolute numbers (see docs/benchmarks.md).
 #include <random>
 #include <vector>
 
@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "engine/kernels/kernels.h"
+#include "engine/sampler.h"
 #include "engine/tensor/matmul.h"
 #include "engine/tensor/matvec.h"
 #include "engine/testing/fixture_model.h"
@@ -111,6 +112,31 @@ void BM_DecodeToken(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_DecodeToken)->DenseRange(0, std::size(kTypes) - 1)->Unit(benchmark::kMillisecond);
+
+// Drawing one token from 32,000 logits, as the chat API's samplers do:
+// 0 plain temperature, 1 top-p 0.9, 2 top-k 40, 3 min-p 0.05.
+void BM_SampleToken(benchmark::State& state) {
+  constexpr size_t kVocab = 32000;
+  SamplingParams params = greedy_sampling();
+  params.temperature = 0.8f;
+  params.seed = 1;
+  const char* labels[] = {"temperature", "top-p 0.9", "top-k 40", "min-p 0.05"};
+  if (state.range(0) == 1) params.top_p = 0.9f;
+  if (state.range(0) == 2) params.top_k = 40;
+  if (state.range(0) == 3) params.min_p = 0.05f;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> logit(0.0f, 3.0f);
+  std::vector<float> logits(kVocab);
+  for (float& value : logits) value = logit(rng);
+  std::vector<float> scratch(kVocab);
+  Sampler sampler(params, kVocab);
+  for (auto _ : state) {
+    scratch = logits;
+    benchmark::DoNotOptimize(sampler.sample(scratch));
+  }
+  state.SetLabel(labels[state.range(0)]);
+}
+BENCHMARK(BM_SampleToken)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace cloister::engine

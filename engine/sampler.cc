@@ -56,13 +56,58 @@ void Sampler::apply_penalties(std::span<float> logits) {
 }
 
 void Sampler::softmax_candidates() {
-  const float max = candidates_.front().logit;  // candidates are sorted, best first
+  float max = -INFINITY;
+  for (const Candidate& c : candidates_) max = std::max(max, c.logit);
   double sum = 0;
   for (Candidate& c : candidates_) {
     c.p = std::exp(c.logit - max);
     sum += c.p;
   }
   for (Candidate& c : candidates_) c.p = static_cast<float>(c.p / sum);
+}
+
+void Sampler::sort_best_first(size_t count) {
+  auto better = [](const Candidate& a, const Candidate& b) {
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+  };
+  const auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(count);
+  if (count < candidates_.size()) {
+    std::nth_element(candidates_.begin(), middle, candidates_.end(), better);
+  }
+  std::sort(candidates_.begin(), middle, better);
+}
+
+void Sampler::keep_top_p() {
+  softmax_candidates();
+  // The smallest set of best candidates whose probability reaches top_p:
+  // sort a growing prefix rather than the whole vocabulary.
+  size_t sorted = std::min<size_t>(64, candidates_.size());
+  for (;;) {
+    sort_best_first(sorted);
+    double cumulative = 0;
+    for (size_t n = 0; n < sorted; ++n) {
+      cumulative += candidates_[n].p;
+      if (cumulative >= params_.top_p) {
+        candidates_.resize(n + 1);
+        return;
+      }
+    }
+    if (sorted == candidates_.size()) return;
+    sorted = std::min(candidates_.size(), sorted * 8);
+  }
+}
+
+void Sampler::keep_min_p() {
+  // p >= min_p * p_max, in logits: logit >= max_logit + log(min_p). The
+  // best candidate always stays, whatever min_p is.
+  float max = -INFINITY;
+  for (const Candidate& c : candidates_) max = std::max(max, c.logit);
+  const float threshold = max + std::log(params_.min_p);
+  const auto kept = std::partition(candidates_.begin(), candidates_.end(), [&](const Candidate& c) {
+    return c.logit >= threshold || c.logit == max;
+  });
+  candidates_.erase(kept, candidates_.end());
+  sort_best_first(candidates_.size());
 }
 
 TokenId Sampler::sample(std::span<float> logits) {
@@ -75,36 +120,26 @@ TokenId Sampler::sample(std::span<float> logits) {
   for (size_t i = 0; i < logits.size(); ++i) {
     candidates_.push_back({static_cast<TokenId>(i), logits[i], 0.0f});
   }
-  auto better = [](const Candidate& a, const Candidate& b) {
-    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
-  };
-  size_t keep = candidates_.size();
-  if (params_.top_k > 0) keep = std::min(keep, static_cast<size_t>(params_.top_k));
-  std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(keep),
-                    candidates_.end(), better);
-  candidates_.resize(keep);
-
-  if (params_.top_p < 1.0f) {
-    softmax_candidates();
-    double cumulative = 0;
-    size_t n = 0;
-    while (n < candidates_.size()) {
-      cumulative += candidates_[n++].p;
-      if (cumulative >= params_.top_p) break;
-    }
-    candidates_.resize(std::max<size_t>(n, 1));
+  // Truncation leaves the survivors best first; with none, the candidates
+  // stay in vocabulary order, which draws from the same distribution without
+  // sorting the whole vocabulary for every token.
+  if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < candidates_.size()) {
+    sort_best_first(static_cast<size_t>(params_.top_k));
+    candidates_.resize(static_cast<size_t>(params_.top_k));
   }
-  if (params_.min_p > 0.0f) {
-    softmax_candidates();
-    const float threshold = candidates_.front().p * params_.min_p;
-    size_t n = 1;
-    while (n < candidates_.size() && candidates_[n].p >= threshold) ++n;
-    candidates_.resize(n);
-  }
+  if (params_.top_p < 1.0f) keep_top_p();
+  if (params_.min_p > 0.0f) keep_min_p();
 
-  for (Candidate& c : candidates_) c.logit /= params_.temperature;
-  softmax_candidates();
-  const double draw = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  // Draw in proportion to exp(logit / temperature); no need to normalize.
+  float max = -INFINITY;
+  for (const Candidate& c : candidates_) max = std::max(max, c.logit);
+  const float inverse_temperature = 1.0f / params_.temperature;
+  double sum = 0;
+  for (Candidate& c : candidates_) {
+    c.p = std::exp((c.logit - max) * inverse_temperature);
+    sum += c.p;
+  }
+  const double draw = std::uniform_real_distribution<double>(0.0, 1.0)(rng_) * sum;
   double cumulative = 0;
   for (const Candidate& c : candidates_) {
     cumulative += c.p;

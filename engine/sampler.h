@@ -49,6 +49,10 @@ class Sampler {
 
   void apply_penalties(std::span<float> logits);
   void softmax_candidates();
+  // Puts the best `count` candidates first, in order (higher logit, then lower id).
+  void sort_best_first(size_t count);
+  void keep_top_p();
+  void keep_min_p();
 
   SamplingParams params_;
   std::mt19937_64 rng_;

@@ -1,5 +1,6 @@
 #include "engine/sampler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <vector>
@@ -77,6 +78,19 @@ TEST(Sampler, TopPKeepsTheSmallestSufficientSet) {
   EXPECT_NEAR(counts[0] / 3000.0, 2.0 / 3.0, 0.04);
 }
 
+TEST(Sampler, TopPKeepsTheSmallestSufficientSetOfAWideNucleus) {
+  // 100 tokens at logit 5 among 1,000: each has p = e^5 / (100 e^5 + 900) =
+  // 0.00943, so top-p 0.9 needs 96 of them (more than one sorted block), and
+  // ties go to the lower id: ids 0 to 95 may be drawn, nothing else.
+  std::vector<float> logits(1000, 0.0f);
+  std::fill_n(logits.begin(), 100, 5.0f);
+  SamplingParams params = plain(1.0f, 3);
+  params.top_p = 0.9f;
+  auto counts = histogram(params, logits, 4000);
+  EXPECT_EQ(counts.lower_bound(96), counts.end());
+  EXPECT_GT(counts.rbegin()->first, 85);
+}
+
 TEST(Sampler, MinPDropsUnlikelyTokens) {
   SamplingParams params = plain(1.0f, 1);
   params.min_p = 0.2f;  // p = 0.5, 0.4, 0.09, 0.01: threshold 0.1
@@ -84,6 +98,13 @@ TEST(Sampler, MinPDropsUnlikelyTokens) {
       histogram(params, {std::log(0.5f), std::log(0.4f), std::log(0.09f), std::log(0.01f)}, 3000);
   EXPECT_EQ(counts.count(2), 0u);
   EXPECT_EQ(counts.count(3), 0u);
+}
+
+TEST(Sampler, MinPAboveOneStillKeepsTheBestToken) {
+  SamplingParams params = plain(1.0f, 1);
+  params.min_p = 1.5f;
+  auto counts = histogram(params, {0.0f, 2.0f, 1.0f}, 200);
+  EXPECT_EQ(counts[1], 200);
 }
 
 TEST(Sampler, RepetitionPenaltyDividesPositiveAndMultipliesNegativeLogits) {
