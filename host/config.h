@@ -52,7 +52,7 @@ struct LimitsConfig {
   size_t sessions_per_ip = 32;
   size_t sessions_per_account = 16;
   double session_opens_per_minute = 120;  // per IP
-  double messages_per_second = 500;       // per session, each direction together
+  double messages_per_second = 500;       // per session, from the client
   double message_burst = 1000;
 };
 

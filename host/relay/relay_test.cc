@@ -217,6 +217,24 @@ TEST_F(RelayTest, ClosesSessionsThatExceedTheMessageRate) {
   EXPECT_EQ((*session)->peer_close_status()->code, net::CloseCode::kPolicyViolation);
 }
 
+TEST_F(RelayTest, CountsOnlyTheClientsMessagesAgainstTheRate) {
+  // The enclave's messages answer the client's, and a fast model streams
+  // many: only what the client sends spends its budget. Five messages and
+  // their five echoes pass a burst of five.
+  auto enclave = replica();
+  HostConfig config = config_with({enclave->config("a")});
+  config.limits.messages_per_second = 0.01;
+  config.limits.message_burst = 5;
+  start(config);
+  auto session = open_session(&user_);
+  ASSERT_TRUE(session.ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE((*session)->write(net::WebSocketMessage::text_message("hello")).ok());
+    auto echoed = (*session)->read(5s);
+    ASSERT_TRUE(echoed.ok()) << i << ": " << echoed.error().message();
+  }
+}
+
 TEST_F(RelayTest, PassesCloseCodesThrough) {
   // A replica that closes with its own code after the first message, and
   // records the code it receives when the client closes first.

@@ -54,7 +54,9 @@ class Relay : public std::enable_shared_from_this<Relay> {
     source(direction).async_read([self = shared_from_this(),
                                   direction](Result<net::WebSocketMessage> message) {
       if (!message.ok()) return self->end(direction);
-      if (!self->take_token()) {
+      // Only the client's messages spend the rate budget: the enclave's
+      // answer them, and a fast model streams many.
+      if (direction == Direction::kToEnclave && !self->take_token()) {
         return self->close_both({net::CloseCode::kPolicyViolation, "message rate limit exceeded"});
       }
       size_t size = message->data.size();

@@ -126,15 +126,18 @@ size_t resident_kib(pid_t pid) {
 Status run(const Options& options) {
   CLOISTER_ASSIGN_OR_RETURN(auto model, engine::Model::load(options.model));
   LocalStack stack(options.model, options.enclave_binary, options.host_binary);
-  const std::string max_sessions = std::to_string(options.idle_sessions + 16);
+  // Room for the idle sessions and for every session the runs open, in case
+  // the host has not yet seen the runs' sessions close.
+  const int session_room = options.idle_sessions + 2 * options.runs + 16;
+  const std::string max_sessions = std::to_string(session_room);
   CLOISTER_ASSIGN_OR_RETURN(
       EnclaveReplica enclave,
       stack.start_enclave("enclave", {"--max-sessions", max_sessions, "--max-tokens",
                                       std::to_string(options.tokens), "--idle-timeout", "600"}));
   const int connections = 2 * options.idle_sessions + 64;
   CLOISTER_TRY(stack.start_host(json::array({enclave.replica_config("bench")}),
-                                {{"sessions_per_ip", options.idle_sessions + 16},
-                                 {"sessions_per_account", options.idle_sessions + 16},
+                                {{"sessions_per_ip", session_room},
+                                 {"sessions_per_account", session_room},
                                  {"session_opens_per_minute", 100000},
                                  {"max_connections", connections},
                                  {"idle_timeout_seconds", 600}}));
