@@ -48,12 +48,13 @@ struct KernelTable {
   void (*axpy_f32)(float a, const float* x, float* y, size_t n) = nullptr;     // y += a x
   void (*axpy_f16)(float a, const uint16_t* x, float* y, size_t n) = nullptr;  // y += a x
   void (*f32_to_f16)(const float* x, uint16_t* out, size_t n) = nullptr;  // round to nearest even
-  // Attention over a KV cache: out[i] = dot(q, rows + i * stride) for i < n
-  // (dim values each), and out = sum over i < n of w[i] * (rows + i * stride).
-  void (*dot_rows_f32)(const float* q, const float* rows, size_t stride, size_t n, size_t dim,
+  // Attention over a KV cache of IEEE halves: out[i] = dot(q, rows + i *
+  // stride) for i < n (dim values each), and out = sum over i < n of w[i] *
+  // (rows + i * stride).
+  void (*dot_rows_f16)(const float* q, const uint16_t* rows, size_t stride, size_t n, size_t dim,
                        float* out) = nullptr;
-  void (*weighted_rows_f32)(const float* w, const float* rows, size_t stride, size_t n, size_t dim,
-                            float* out) = nullptr;
+  void (*weighted_rows_f16)(const float* w, const uint16_t* rows, size_t stride, size_t n,
+                            size_t dim, float* out) = nullptr;
 
   // Returns the dot kernel for `type`.
   DotFn dot_for(TensorType type) const { return dot[static_cast<size_t>(type)]; }

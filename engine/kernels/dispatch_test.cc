@@ -13,6 +13,7 @@
 // in the same precision.
 #include "engine/kernels/dispatch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -189,24 +190,27 @@ TEST_P(DispatchTest, AttentionRowHelpersMatchScalar) {
     const size_t stride = dim * 3 + 4;  // rows of a KV cache: one head of several
     const size_t n = 37;
     std::vector<float> q = random_values(dim);
-    std::vector<float> rows = random_values(stride * n);
+    const std::vector<float> values = random_values(stride * n);
+    std::vector<uint16_t> rows(values.size());
+    std::transform(values.begin(), values.end(), rows.begin(), f32_to_fp16);
+    auto row_value = [&](size_t i, size_t d) { return fp16_to_f32(rows[i * stride + d]); };
     std::vector<float> expected(n);
     std::vector<float> got(n);
-    scalar.dot_rows_f32(q.data(), rows.data(), stride, n, dim, expected.data());
-    path.dot_rows_f32(q.data(), rows.data(), stride, n, dim, got.data());
+    scalar.dot_rows_f16(q.data(), rows.data(), stride, n, dim, expected.data());
+    path.dot_rows_f16(q.data(), rows.data(), stride, n, dim, got.data());
     for (size_t i = 0; i < n; ++i) {
       double magnitude = 0;
-      for (size_t d = 0; d < dim; ++d) magnitude += std::fabs(q[d] * rows[i * stride + d]);
+      for (size_t d = 0; d < dim; ++d) magnitude += std::fabs(q[d] * row_value(i, d));
       EXPECT_NEAR(got[i], expected[i], allowed_difference(dim, magnitude)) << "dim " << dim;
     }
     std::vector<float> weights = random_values(n);
     std::vector<float> sum_expected(dim, -1.0f);
     std::vector<float> sum_got(dim, -1.0f);
-    scalar.weighted_rows_f32(weights.data(), rows.data(), stride, n, dim, sum_expected.data());
-    path.weighted_rows_f32(weights.data(), rows.data(), stride, n, dim, sum_got.data());
+    scalar.weighted_rows_f16(weights.data(), rows.data(), stride, n, dim, sum_expected.data());
+    path.weighted_rows_f16(weights.data(), rows.data(), stride, n, dim, sum_got.data());
     for (size_t d = 0; d < dim; ++d) {
       double magnitude = 0;
-      for (size_t i = 0; i < n; ++i) magnitude += std::fabs(weights[i] * rows[i * stride + d]);
+      for (size_t i = 0; i < n; ++i) magnitude += std::fabs(weights[i] * row_value(i, d));
       EXPECT_NEAR(sum_got[d], sum_expected[d], allowed_difference(n, magnitude)) << "dim " << dim;
     }
   }

@@ -63,14 +63,14 @@ void vector_f32_to_f16(const float* x, uint16_t* out, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = f32_to_fp16(x[i]);
 }
 
-void vector_dot_rows_f32(const float* q, const float* rows, size_t stride, size_t n, size_t dim,
+void vector_dot_rows_f16(const float* q, const uint16_t* rows, size_t stride, size_t n, size_t dim,
                          float* out) {
-  for (size_t i = 0; i < n; ++i) out[i] = vector_dot_f32(q, rows + i * stride, dim);
+  for (size_t i = 0; i < n; ++i) out[i] = vector_dot_f32_f16(q, rows + i * stride, dim);
 }
-void vector_weighted_rows_f32(const float* w, const float* rows, size_t stride, size_t n,
+void vector_weighted_rows_f16(const float* w, const uint16_t* rows, size_t stride, size_t n,
                               size_t dim, float* out) {
   for (size_t d = 0; d < dim; ++d) out[d] = 0.0f;
-  for (size_t i = 0; i < n; ++i) vector_axpy_f32(w[i], rows + i * stride, out, dim);
+  for (size_t i = 0; i < n; ++i) vector_axpy_f16(w[i], rows + i * stride, out, dim);
 }
 
 KernelTable make_table() {
@@ -95,8 +95,8 @@ KernelTable make_table() {
   t.axpy_f32 = vector_axpy_f32;
   t.axpy_f16 = vector_axpy_f16;
   t.f32_to_f16 = vector_f32_to_f16;
-  t.dot_rows_f32 = vector_dot_rows_f32;
-  t.weighted_rows_f32 = vector_weighted_rows_f32;
+  t.dot_rows_f16 = vector_dot_rows_f16;
+  t.weighted_rows_f16 = vector_weighted_rows_f16;
   return t;
 }
 

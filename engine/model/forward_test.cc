@@ -168,8 +168,8 @@ class ReferenceModel {
         for (size_t head = 0; head < o_.n_head; ++head) transform_head(q, head, pos, q_norm, eps);
         for (size_t head = 0; head < o_.n_head_kv; ++head)
           transform_head(k, head, pos, k_norm, eps);
-        keys[l].push_back(k);
-        values[l].push_back(v);
+        keys[l].push_back(cached(k, &ambiguous));
+        values[l].push_back(cached(v, &ambiguous));
 
         Vector attended(o_.n_head * d, 0.0);
         for (size_t head = 0; head < o_.n_head; ++head) {
@@ -208,6 +208,26 @@ class ReferenceModel {
   }
 
  private:
+  // ggml keeps the KV cache in IEEE halves (llama.cpp's default), and so does
+  // the engine. A key or value within float rounding of a half's rounding
+  // boundary may round the other way in the engine: one half step (2^-11
+  // relative), harmless where activations stay float, but in front of an
+  // 8-bit activation rounding it can tip that rounding, so there it is
+  // flagged like an activation's.
+  Vector cached(const Vector& x, bool* ambiguous) const {
+    if (a_ != Activations::kLikeGgml) return x;
+    const bool float_weights = o_.weight_type == TensorType::kF32 ||
+                               o_.weight_type == TensorType::kF16 ||
+                               o_.weight_type == TensorType::kBF16;
+    Vector out(x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      const auto value = static_cast<float>(x[i]);
+      if (!float_weights && near_fp16_rounding_boundary(value)) *ambiguous = true;
+      out[i] = kernels::fp16_to_f32(kernels::f32_to_fp16(value));
+    }
+    return out;
+  }
+
   static void add(Vector& x, const Vector& y) {
     for (size_t i = 0; i < y.size(); ++i) x[i] += y[i];
   }
@@ -256,7 +276,9 @@ struct ForwardCase {
 // the tolerance allows that much. A wrong kernel, norm, RoPE or attention
 // would be off by far more.
 //
-// Against the exact reference, the float types still agree to ~1e-5. The
+// Against the exact reference, the float types agree to ~1e-3: the KV cache
+// holds halves, which round every key and value by up to 2^-12 relative
+// (measured: at most 1.6e-3 of the logits' RMS over two layers). The
 // quantized types differ by the activation rounding itself: ~0.3% RMS per
 // activation for Q8_0 (blocks of 32, step = max/127, max ~ 2.1 sigma) and
 // ~0.4% for Q8_K (blocks of 256, max ~ 2.8 sigma), compounding over the 15
@@ -268,7 +290,7 @@ double exact_tolerance(TensorType type) {
   switch (type) {
     case TensorType::kF32:
     case TensorType::kF16:
-    case TensorType::kBF16: return 1e-4;
+    case TensorType::kBF16: return 3e-3;
     case TensorType::kQ8_0:
     case TensorType::kQ4_0:
     case TensorType::kQ4_1:

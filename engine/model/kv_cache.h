@@ -1,5 +1,7 @@
 // The keys and values of every position a sequence has seen, per layer, so
-// that each new token attends to the past without recomputing it.
+// that each new token attends to the past without recomputing it. They are
+// held as IEEE halves, as llama.cpp does by default: half the memory of
+// floats, and attention reads half the bytes.
 #pragma once
 
 #include <cstdint>
@@ -16,23 +18,23 @@ class KvCache {
   KvCache(const ModelConfig& config, uint32_t capacity);
 
   uint32_t capacity() const { return capacity_; }
-  // Floats from one position's key (value) row to the next position's.
+  // Halves from one position's key (value) row to the next position's.
   size_t key_stride() const { return key_width_; }
   size_t value_stride() const { return value_width_; }
 
-  // The key (n_head_kv * head_dim floats) and value (n_head_kv * value_dim)
+  // The key (n_head_kv * head_dim halves) and value (n_head_kv * value_dim)
   // rows of `layer` at position `pos` (< capacity).
-  std::span<float> key(uint32_t layer, uint32_t pos);
-  std::span<float> value(uint32_t layer, uint32_t pos);
-  std::span<const float> key(uint32_t layer, uint32_t pos) const;
-  std::span<const float> value(uint32_t layer, uint32_t pos) const;
+  std::span<uint16_t> key(uint32_t layer, uint32_t pos);
+  std::span<uint16_t> value(uint32_t layer, uint32_t pos);
+  std::span<const uint16_t> key(uint32_t layer, uint32_t pos) const;
+  std::span<const uint16_t> value(uint32_t layer, uint32_t pos) const;
 
  private:
   uint32_t capacity_;
   size_t key_width_;
   size_t value_width_;
-  std::vector<float> keys_;    // [layer][pos][key_width]
-  std::vector<float> values_;  // [layer][pos][value_width]
+  std::vector<uint16_t> keys_;    // [layer][pos][key_width]
+  std::vector<uint16_t> values_;  // [layer][pos][value_width]
 };
 
 }  // namespace cloister::engine

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/kernels/dispatch.h"
+
 namespace cloister::engine {
 
 ForwardScratch::ForwardScratch(const ModelConfig& c, uint32_t context_capacity)
@@ -104,31 +106,23 @@ void Transformer::attention(const LayerWeights& layer, uint32_t layer_index, uin
     if (!layer.k_norm.empty()) rms_norm(head, layer.k_norm, c.rms_eps, head);
     rope.apply(head);
   }
-  std::copy(s.k.begin(), s.k.end(), cache.key(layer_index, pos).begin());
-  std::copy(s.v.begin(), s.v.end(), cache.value(layer_index, pos).begin());
+  const kernels::KernelTable& table = kernels::active_kernels();
+  table.f32_to_f16(s.k.data(), cache.key(layer_index, pos).data(), s.k.size());
+  table.f32_to_f16(s.v.data(), cache.value(layer_index, pos).data(), s.v.size());
 
   const uint32_t group = c.n_head / c.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
   std::span<float> scores = std::span<float>(s.scores).first(pos + 1);
   for (uint32_t h = 0; h < c.n_head; ++h) {
     const uint32_t kv_head = h / group;
-    std::span<const float> query = q.subspan(size_t{h} * c.head_dim, c.head_dim);
-    for (uint32_t t = 0; t <= pos; ++t) {
-      std::span<const float> key =
-          cache.key(layer_index, t).subspan(size_t{kv_head} * c.head_dim, c.head_dim);
-      float dot = 0.0f;
-      for (uint32_t i = 0; i < c.head_dim; ++i) dot += query[i] * key[i];
-      scores[t] = dot * scale;
-    }
+    const float* query = q.data() + size_t{h} * c.head_dim;
+    const uint16_t* keys = cache.key(layer_index, 0).data() + size_t{kv_head} * c.head_dim;
+    table.dot_rows_f16(query, keys, cache.key_stride(), pos + 1, c.head_dim, scores.data());
+    for (float& score : scores) score *= scale;
     softmax(scores);
-    std::span<float> out =
-        std::span<float>(s.attended).subspan(size_t{h} * c.value_dim, c.value_dim);
-    std::fill(out.begin(), out.end(), 0.0f);
-    for (uint32_t t = 0; t <= pos; ++t) {
-      std::span<const float> value =
-          cache.value(layer_index, t).subspan(size_t{kv_head} * c.value_dim, c.value_dim);
-      for (uint32_t i = 0; i < c.value_dim; ++i) out[i] += scores[t] * value[i];
-    }
+    const uint16_t* values = cache.value(layer_index, 0).data() + size_t{kv_head} * c.value_dim;
+    table.weighted_rows_f16(scores.data(), values, cache.value_stride(), pos + 1, c.value_dim,
+                            s.attended.data() + size_t{h} * c.value_dim);
   }
   s.input.set(s.attended);
   matvec(layer.wo, s.input, s.projected, pool);

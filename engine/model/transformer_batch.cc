@@ -119,6 +119,7 @@ void Transformer::batch_attention(const LayerWeights& layer, uint32_t layer_inde
   matmul(layer.wk, s.input, s.k.data(), k_width, pool);
   matmul(layer.wv, s.input, s.v.data(), v_width, pool);
 
+  const kernels::KernelTable& table = kernels::active_kernels();
   // Biases, Q/K norms and RoPE, then the keys and values go to each cache.
   // (RopeAngles holds one position, so this part runs on one thread; it is
   // small next to the products.)
@@ -141,12 +142,11 @@ void Transformer::batch_attention(const LayerWeights& layer, uint32_t layer_inde
       rope.apply(head);
     }
     KvCache& cache = *batch[t].cache;
-    std::copy(k, k + k_width, cache.key(layer_index, batch[t].pos).begin());
-    std::copy(v, v + v_width, cache.value(layer_index, batch[t].pos).begin());
+    table.f32_to_f16(k, cache.key(layer_index, batch[t].pos).data(), k_width);
+    table.f32_to_f16(v, cache.value(layer_index, batch[t].pos).data(), v_width);
   }
 
   // Causal attention, one (token, head) pair per task.
-  const kernels::KernelTable& table = kernels::active_kernels();
   const uint32_t group = c.n_head / c.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
   auto attend = [&](size_t begin, size_t end) {
@@ -158,13 +158,13 @@ void Transformer::batch_attention(const LayerWeights& layer, uint32_t layer_inde
       const KvCache& cache = *batch[t].cache;
       const float* query = s.q.data() + t * q_width + size_t{h} * c.head_dim;
       std::span<float> scores = std::span<float>(thread_scores(pos + 1)).first(pos + 1);
-      const float* keys = cache.key(layer_index, 0).data() + size_t{kv_head} * c.head_dim;
-      table.dot_rows_f32(query, keys, cache.key_stride(), pos + 1, c.head_dim, scores.data());
+      const uint16_t* keys = cache.key(layer_index, 0).data() + size_t{kv_head} * c.head_dim;
+      table.dot_rows_f16(query, keys, cache.key_stride(), pos + 1, c.head_dim, scores.data());
       for (float& score : scores) score *= scale;
       softmax(scores);
       float* out = s.attended.data() + t * out_width + size_t{h} * c.value_dim;
-      const float* values = cache.value(layer_index, 0).data() + size_t{kv_head} * c.value_dim;
-      table.weighted_rows_f32(scores.data(), values, cache.value_stride(), pos + 1, c.value_dim,
+      const uint16_t* values = cache.value(layer_index, 0).data() + size_t{kv_head} * c.value_dim;
+      table.weighted_rows_f16(scores.data(), values, cache.value_stride(), pos + 1, c.value_dim,
                               out);
     }
   };

@@ -29,9 +29,9 @@ float avx2_vector_dot_f32_f16(const float* a, const uint16_t* b, size_t n);
 void avx2_axpy_f32(float a, const float* x, float* y, size_t n);
 void avx2_axpy_f16(float a, const uint16_t* x, float* y, size_t n);
 void avx2_f32_to_f16(const float* x, uint16_t* out, size_t n);
-void avx2_dot_rows_f32(const float* q, const float* rows, size_t stride, size_t n, size_t dim,
+void avx2_dot_rows_f16(const float* q, const uint16_t* rows, size_t stride, size_t n, size_t dim,
                        float* out);
-void avx2_weighted_rows_f32(const float* w, const float* rows, size_t stride, size_t n, size_t dim,
-                            float* out);
+void avx2_weighted_rows_f16(const float* w, const uint16_t* rows, size_t stride, size_t n,
+                            size_t dim, float* out);
 
 }  // namespace cloister::engine::kernels::simd

@@ -27,8 +27,8 @@ KernelTable make_table() {
   t.axpy_f32 = simd::avx2_axpy_f32;
   t.axpy_f16 = simd::avx2_axpy_f16;
   t.f32_to_f16 = simd::avx2_f32_to_f16;
-  t.dot_rows_f32 = simd::avx2_dot_rows_f32;
-  t.weighted_rows_f32 = simd::avx2_weighted_rows_f32;
+  t.dot_rows_f16 = simd::avx2_dot_rows_f16;
+  t.weighted_rows_f16 = simd::avx2_weighted_rows_f16;
   return t;
 }
 #else
