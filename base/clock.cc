@@ -1,9 +1,19 @@
 #include "base/clock.h"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
 namespace cloister {
+
+TimePoint::duration time_left(TimePoint deadline, TimePoint now) {
+  TimePoint::rep left = 0;
+  if (__builtin_sub_overflow(deadline.time_since_epoch().count(), now.time_since_epoch().count(),
+                             &left)) {
+    return deadline > now ? TimePoint::duration::max() : TimePoint::duration::zero();
+  }
+  return TimePoint::duration(std::max<TimePoint::rep>(left, 0));
+}
 
 const Clock& system_clock() {
   static const SystemClock clock;

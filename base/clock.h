@@ -42,6 +42,11 @@ class FixedClock final : public Clock {
   std::atomic<int64_t> nanos_;
 };
 
+// Returns the time from `now` until `deadline`, zero once it has passed.
+// Defined for every pair, TimePoint::min() and max() included (a plain
+// subtraction overflows there).
+TimePoint::duration time_left(TimePoint deadline, TimePoint now);
+
 // Parses an RFC 3339 timestamp ("2023-07-01T12:00:00Z", with optional
 // fraction and numeric offset) or a plain date ("2023-07-01", midnight UTC).
 Result<TimePoint> parse_rfc3339(std::string_view text);

@@ -36,5 +36,16 @@ TEST(Clock, FixedClockStandsStillUntilMoved) {
   EXPECT_EQ(unix_seconds(clock.now()), 7);
 }
 
+TEST(Clock, TimeLeftIsNeverNegativeAndNeverOverflows) {
+  const TimePoint now = from_unix_seconds(1700000000);
+  EXPECT_EQ(time_left(now + std::chrono::seconds(3), now), std::chrono::seconds(3));
+  EXPECT_EQ(time_left(now - std::chrono::seconds(3), now), TimePoint::duration::zero());
+  // A deadline of TimePoint::min() means "do not wait"; max() "wait for ever".
+  EXPECT_EQ(time_left(TimePoint::min(), now), TimePoint::duration::zero());
+  EXPECT_EQ(time_left(TimePoint::max(), now), TimePoint::max() - now);
+  EXPECT_EQ(time_left(TimePoint::max(), TimePoint::min()), TimePoint::duration::max());
+  EXPECT_EQ(time_left(TimePoint::min(), TimePoint::max()), TimePoint::duration::zero());
+}
+
 }  // namespace
 }  // namespace cloister

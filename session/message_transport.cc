@@ -40,7 +40,7 @@ class MemoryPipe::End final : public MessageTransport {
         return message;
       }
       if (shared_->closed) return Error(ErrorCode::kUnavailable, "the peer closed the pipe");
-      auto left = deadline - shared_->clock->now();
+      auto left = time_left(deadline, shared_->clock->now());
       if (left <= TimePoint::duration::zero()) {
         return Error(ErrorCode::kDeadlineExceeded, "no message arrived before the deadline");
       }

@@ -43,7 +43,7 @@ Status WebSocketTransport::send(ByteSpan message) {
 
 Result<Bytes> WebSocketTransport::receive(TimePoint deadline) {
   while (true) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_->now());
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(time_left(deadline, clock_->now()));
     auto slice = std::clamp(left, std::chrono::milliseconds(0), kReadSlice);
     Result<net::WebSocketMessage> message = socket_->read(slice);
     if (message.ok()) {
