@@ -5,6 +5,8 @@
 // whose greedy output must be llama2.c's reference text.
 #include "enclave/enclave.h"
 
+#include <filesystem>
+#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -164,6 +166,40 @@ TEST_F(EnclaveTest, CancellingMidStreamEndsTheStreamAndKeepsTheSession) {
   ASSERT_TRUE(after.ok()) << after.error().message();
   EXPECT_TRUE(reference_.starts_with(after->content));
   EXPECT_TRUE(client->check_receipt(request, *after).ok());
+}
+
+size_t threads_in_this_process() {
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                                           std::filesystem::directory_iterator{}));
+}
+
+// A session's sender thread runs only while a request is in progress, so a
+// thousand idle sessions do not hold two thousand threads.
+TEST_F(EnclaveTest, AnIdleSessionHoldsNoSenderThread) {
+  start();
+  auto client = connect();
+  ASSERT_NE(client, nullptr);
+  const size_t idle = threads_in_this_process();
+
+  // A long answer, cancelled once the count is taken.
+  auto stream = client->send(testing::chat_body(kFromBos, greedy(1900)));
+  ASSERT_TRUE(stream.ok());
+  auto first = client->session().receive(system_clock().now() + 60s);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_EQ(threads_in_this_process(), idle + 1);
+  ASSERT_TRUE(client->session().cancel(*stream).ok());
+  auto rest = client->read_response(*stream);
+  ASSERT_TRUE(rest.ok()) << rest.error().message();
+  EXPECT_EQ(rest->error_code, kCancelled);
+
+  for (int i = 0; i < 500 && threads_in_this_process() != idle; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(threads_in_this_process(), idle);
+  // And it starts again for the next request.
+  auto again = client->call(testing::chat_body(kFromBos, greedy(20)));
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_TRUE(reference_.starts_with(again->content));
 }
 
 TEST_F(EnclaveTest, EightConcurrentSessionsAllCompleteCorrectly) {

@@ -26,9 +26,6 @@ struct Finished {
 
 class Outbox;
 
-// One chat request in progress: the back end's observer, and what the sender
-// thread still has to write for it. Guarded by the outbox's mutex except
-// where noted.
 // What is fixed about a stream when its request arrives.
 struct StreamInfo {
   StreamId id = 0;
@@ -72,7 +69,7 @@ class StreamState final : public CompletionObserver {
   std::atomic<bool> cancelled_{false};
 };
 
-// The streams of one session and the sender thread's wake-up.
+// The streams of one session, and the sender thread's wake-up.
 class Outbox {
  public:
   Outbox(size_t max_buffered, EnclaveMetrics& metrics)
@@ -82,6 +79,7 @@ class Outbox {
   std::condition_variable changed;
   std::map<StreamId, std::shared_ptr<StreamState>> streams;
   bool closed = false;
+  bool sender_running = false;  // a sender thread has work or is about to
 
   size_t max_buffered() const { return max_buffered_; }
   EnclaveMetrics& metrics() { return metrics_; }
@@ -148,11 +146,17 @@ class Sender {
   Sender(session::Session& session, const ServingContext& context, std::shared_ptr<Outbox> outbox)
       : session_(session), context_(context), outbox_(std::move(outbox)) {}
 
+  // Returns once the session is closed or has no stream left, so that an idle
+  // session holds no sender thread.
   void run() {
     std::unique_lock lock(outbox_->mutex);
     while (true) {
-      outbox_->changed.wait(lock, [&] { return outbox_->closed || any_work(); });
-      if (outbox_->closed) return;
+      outbox_->changed.wait(
+          lock, [&] { return outbox_->closed || outbox_->streams.empty() || any_work(); });
+      if (outbox_->closed || outbox_->streams.empty()) {
+        outbox_->sender_running = false;
+        return;
+      }
       std::vector<Work> round = take_round();
       lock.unlock();
       for (Work& work : round) perform(work);
@@ -308,12 +312,46 @@ class Sender {
   std::map<StreamId, Progress> progress_;
 };
 
+// Runs the sender on a thread of its own while the session has streams in
+// progress: an idle session holds only its reading thread.
+class SenderThread {
+ public:
+  SenderThread(Sender& sender, Outbox& outbox) : sender_(sender), outbox_(outbox) {}
+  SenderThread(const SenderThread&) = delete;
+  SenderThread& operator=(const SenderThread&) = delete;
+  ~SenderThread() { join(); }
+
+  // Called after a stream is added.
+  void start_unless_running() {
+    {
+      std::lock_guard lock(outbox_.mutex);
+      if (outbox_.sender_running) return;
+      outbox_.sender_running = true;
+    }
+    join();  // the previous run has returned, or is about to
+    thread_ = std::thread([this] { sender_.run(); });
+  }
+
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  Sender& sender_;
+  Outbox& outbox_;
+  std::thread thread_;
+};
+
 // The reading side: one request at a time, answered by the sender.
 class Reader {
  public:
   Reader(session::Session& session, uint64_t session_id, const ServingContext& context,
-         std::shared_ptr<Outbox> outbox)
-      : session_(session), session_id_(session_id), context_(context), outbox_(std::move(outbox)) {}
+         std::shared_ptr<Outbox> outbox, SenderThread& sender)
+      : session_(session),
+        session_id_(session_id),
+        context_(context),
+        outbox_(std::move(outbox)),
+        sender_(sender) {}
 
   uint64_t run() {
     while (true) {
@@ -355,6 +393,7 @@ class Reader {
     it->second->pending.clear();
     it->second->cancel();
     outbox_->reap();
+    outbox_->changed.notify_all();  // the sender stops if no stream is left
   }
 
   void refuse(StreamId id, const ChatFailure& failure) {
@@ -409,12 +448,14 @@ class Reader {
       return refuse(id, *refused);
     }
     outbox_->changed.notify_all();
+    sender_.start_unless_running();
   }
 
   session::Session& session_;
   uint64_t session_id_;
   const ServingContext& context_;
   std::shared_ptr<Outbox> outbox_;
+  SenderThread& sender_;
   uint64_t requests_ = 0;
 };
 
@@ -425,8 +466,8 @@ uint64_t serve_session(session::Session& session, uint64_t session_id,
   auto outbox =
       std::make_shared<Outbox>(context.limits.max_buffered_output_bytes, *context.metrics);
   Sender sender(session, context, outbox);
-  std::thread sending([&] { sender.run(); });
-  const uint64_t requests = Reader(session, session_id, context, outbox).run();
+  SenderThread sending(sender, *outbox);
+  const uint64_t requests = Reader(session, session_id, context, outbox, sending).run();
   {
     std::lock_guard lock(outbox->mutex);
     outbox->closed = true;

@@ -1,10 +1,10 @@
 // Serving one established session: the chat API on top of session::Session.
 // The calling thread reads requests and hands chat jobs to the back end; a
-// sender thread of the session's own writes each stream's response-start,
-// deltas and response-end (with its signed receipt). Output waits in a
-// per-stream buffer, so the engine never waits for the network: a stream
-// whose client reads too slowly is coalesced into larger deltas, and ended
-// with slow_reader once its buffer limit is reached.
+// sender thread, running while the session has requests in progress, writes
+// each stream's response-start, deltas and response-end (with its signed
+// receipt). Output waits in a per-stream buffer, so the engine never waits for
+// the network: a stream whose client reads too slowly is coalesced into larger
+// deltas, and ended with slow_reader once its buffer limit is reached.
 #pragma once
 
 #include <chrono>
