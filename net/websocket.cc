@@ -26,7 +26,8 @@ namespace {
 namespace websocket = beast::websocket;
 namespace http = beast::http;
 
-constexpr size_t kMaxCloseReasonBytes = 123;  // RFC 6455: 125 minus the code
+constexpr size_t kMaxCloseReasonBytes = 123;   // RFC 6455: 125 minus the code
+constexpr size_t kKeptReadBufferBytes = 4096;  // read capacity kept between messages
 
 ErrorCode code_for_refusal(unsigned status) {
   if (status == 401 || status == 403) return ErrorCode::kPermissionDenied;
@@ -65,6 +66,7 @@ class Session final : public WebSocket::Impl,
         done(network_error("websocket handshake", error));
         return;
       }
+      self->request_ = {};  // only the upgrade needed it
       done(std::make_shared<WebSocket>(self));
     });
   }
@@ -239,6 +241,7 @@ class Session final : public WebSocket::Impl,
     ws_.async_handshake(handshake_response_, url_.host_header(), url_.target,
                         [self = this->shared_from_this()](beast::error_code error) {
                           if (error) return self->fail_connect(self->handshake_error(error));
+                          self->handshake_response_ = {};  // only a refusal needed it
                           auto done = std::move(self->connect_done_);
                           done(std::make_shared<WebSocket>(self));
                         });
@@ -290,6 +293,8 @@ class Session final : public WebSocket::Impl,
     const auto* begin = static_cast<const uint8_t*>(data.data());
     message.data.assign(begin, begin + data.size());
     read_buffer_.consume(read_buffer_.size());
+    // An idle connection keeps a small buffer, not its largest message's.
+    if (read_buffer_.capacity() > kKeptReadBufferBytes) read_buffer_.shrink_to_fit();
     if (handler) handler(std::move(message));
   }
 
