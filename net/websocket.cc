@@ -113,7 +113,13 @@ class Session final : public WebSocket::Impl,
 
   void async_write(WebSocketMessage message, WebSocket::WriteHandler done) override {
     size_t size = message.data.size();
-    if (!open_.load()) return post_status(std::move(done), closed_error());
+    if (!open_.load()) {
+      // Why it closed is strand-only state: read it there.
+      asio::post(ws_.get_executor(), [self = this->shared_from_this(), done = std::move(done)] {
+        if (done) done(self->closed_error());
+      });
+      return;
+    }
     size_t queued = queued_bytes_.load();
     do {
       // A single message is always accepted into an empty queue.
