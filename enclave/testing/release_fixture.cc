@@ -44,18 +44,6 @@ crypto::Sha256Digest binary_sha256(const std::filesystem::path& binary) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "cloister-enclave-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 const std::filesystem::path& simulated_state_dir() {
   static const TempDir directory;
   return directory.path();

@@ -12,22 +12,12 @@
 
 #include "enclave/config.h"
 #include "tlog/manifest.h"
+#include "testing/temp_dir.h"
 #include "tlog/release_verify.h"
 
 namespace cloister::enclave::testing {
 
-// A fresh directory under the system temp directory, removed with its contents.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = ::cloister::testing::TempDir;
 
 // The SIMULATED provider's state directory, shared by a test process so that
 // its RSA-4096 stand-in chain is generated once; removed at exit.

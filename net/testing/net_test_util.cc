@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <memory>
-#include <random>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -79,24 +78,6 @@ bool RawSocket::closed_by_peer_within(std::chrono::milliseconds timeout) {
     ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
     if (n <= 0) return true;
   }
-}
-
-TempDir::TempDir() {
-  std::random_device random;
-  auto base = std::filesystem::temp_directory_path();
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto candidate = base / ("cloister-test-" + std::to_string(random()));
-    std::error_code error;
-    if (std::filesystem::create_directory(candidate, error)) {
-      path_ = candidate;
-      return;
-    }
-  }
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
 }
 
 Result<CertificateFiles> write_self_signed_certificate(const std::filesystem::path& dir) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "testing/temp_dir.h"
 
 namespace cloister::net::testing {
 
@@ -36,18 +37,7 @@ class RawSocket {
   int fd_ = -1;
 };
 
-// A directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = ::cloister::testing::TempDir;
 
 struct CertificateFiles {
   std::string cert_file;

@@ -16,6 +16,7 @@
 #include "base/files.h"
 #include "engine/testing/fixture_model.h"
 #include "net/http_client.h"
+#include "testing/temp_dir.h"
 #include "testing/test_data.h"
 
 namespace cloister::tools {
@@ -25,6 +26,13 @@ struct ProcessResult {
   int exit_code = -1;
   std::string out;
 };
+
+// This test binary's own scratch directory: ctest runs several test
+// processes at once, and a shared name let one test's stdin replace another's.
+const std::filesystem::path& scratch_dir() {
+  static const testing::TempDir dir("cloister-engine-cli");
+  return dir.path();
+}
 
 std::string quote(const std::string& arg) {
   std::string out = "'";
@@ -42,8 +50,8 @@ std::string quote(const std::string& arg) {
 // stderr goes to a file so tests can read it.
 ProcessResult run(const std::vector<std::string>& args, const std::string& input = "",
                   std::string* err = nullptr) {
-  const std::string stdin_path = ::testing::TempDir() + "cli_stdin";
-  const std::string stderr_path = ::testing::TempDir() + "cli_stderr";
+  const std::string stdin_path = scratch_dir() / "stdin";
+  const std::string stderr_path = scratch_dir() / "stderr";
   EXPECT_TRUE(write_file_atomically(stdin_path, as_bytes(input)).ok());
   std::string command = quote(CLOISTER_ENGINE_BINARY);
   for (const std::string& arg : args) command += " " + quote(arg);
@@ -139,7 +147,7 @@ TEST(CloisterEngineCli, InfoDescribesTheModel) {
 }
 
 TEST(CloisterEngineCli, BenchWritesARandomModelAndReportsItsSpeed) {
-  const std::string path = ::testing::TempDir() + "bench_random.gguf";
+  const std::string path = scratch_dir() / "bench_random.gguf";
   // The 125m shape in Q4_K_M: loads, prefills, decodes one and two sequences.
   ProcessResult result =
       run({"bench", "--write-random", path, "--shape", "125m", "--type", "q4_k_m", "-m", path, "-t",
@@ -186,7 +194,7 @@ class ChildGuard {
 
 TEST(CloisterEngineCli, ServesUntilTerminated) {
   CLOISTER_TEST_DATA(model, "models/stories260K.gguf");
-  const std::string stderr_path = ::testing::TempDir() + "serve_stderr";
+  const std::string stderr_path = scratch_dir() / "serve_stderr";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
