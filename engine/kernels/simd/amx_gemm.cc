@@ -132,7 +132,9 @@ void amx_gemm(const GemmArgs& a) {
   WeightPanel panel = gemm_panel_for(a.type, a.x->cols, *a.workspace);
   for (size_t r0 = 0; r0 < a.rows; r0 += kPanelRows) {
     const size_t rows = std::min(kPanelRows, a.rows - r0);
-    avx512_unpack_panel(a.type, a.weights + r0 * a.row_stride, a.row_stride, rows, panel);
+    const uint8_t* weights = a.weights + r0 * a.row_stride;
+    PanelPrefetcher next_panel(weights + rows * a.row_stride, rows * a.row_stride);
+    avx512_unpack_panel(a.type, weights, a.row_stride, rows, panel, next_panel);
     amx_panel(a, panel, r0);
   }
 }

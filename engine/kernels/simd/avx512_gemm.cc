@@ -127,7 +127,9 @@ void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
   const SplitActivations& x = *a.x;
   for (size_t r0 = 0; r0 < a.rows; r0 += kPanelRows) {
     const size_t rows = std::min(kPanelRows, a.rows - r0);
-    avx512_unpack_panel(a.type, a.weights + r0 * a.row_stride, a.row_stride, rows, panel);
+    const uint8_t* weights = a.weights + r0 * a.row_stride;
+    PanelPrefetcher next_panel(weights + rows * a.row_stride, rows * a.row_stride);
+    avx512_unpack_panel(a.type, weights, a.row_stride, rows, panel, next_panel);
     for (size_t t0 = 0; t0 < x.tokens; t0 += kTokensPerPass) {
       const size_t count = std::min(kTokensPerPass, x.tokens - t0);
       TokenRows tokens[kTokensPerPass];

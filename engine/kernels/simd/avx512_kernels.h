@@ -4,13 +4,15 @@
 #pragma once
 
 #include "engine/kernels/gemm.h"
+#include "engine/kernels/simd/panel_prefetcher.h"
 
 namespace cloister::engine::kernels::simd {
 
 // Unpacks `rows` rows of `type` into `panel`, with AVX-512 code for the common
-// types (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) and the portable unpack_panel otherwise.
+// types (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) and the portable unpack_panel otherwise,
+// prefetching `next_panel` at the rate it reads this one.
 void avx512_unpack_panel(TensorType type, const uint8_t* weights, size_t row_stride, size_t rows,
-                         WeightPanel& panel);
+                         WeightPanel& panel, PanelPrefetcher& next_panel);
 
 // The blocked product (GemmFn) with AVX-512 VNNI.
 void avx512_gemm(const GemmArgs& args);

@@ -1,13 +1,17 @@
 // Unpacking weight rows into the interleaved panel layout (gemm.h) with
-// AVX-512: each row's values are first decoded to bytes, 256 at a time, into
-// a small row-major buffer; then 16 rows of 32 bytes at a time are transposed
-// as a 16 x 8 matrix of 4-byte groups.
+// AVX-512: Q8_0 blocks are transposed straight from the rows; other types'
+// rows are first decoded to bytes, 256 at a time, into a small row-major
+// buffer. The transpose takes 16 rows of 32 bytes at a time as a 16 x 8
+// matrix of 4-byte groups. Meanwhile the next panel is prefetched.
 #include "engine/kernels/simd/avx512_kernels.h"
+#include "engine/kernels/simd/panel_prefetcher.h"
 #include "engine/kernels/simd/target.h"
 
 #if CLOISTER_X86
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -26,36 +30,93 @@ constexpr size_t kChunk = 256;  // elements decoded per row at a time
 CLOISTER_TARGET_AVX512 void transpose8(const __m256i* in, __m256i* out) {
   __m256i t[8];
   __m256i u[8];
+#pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
     t[2 * i] = _mm256_unpacklo_epi32(in[2 * i], in[2 * i + 1]);
     t[2 * i + 1] = _mm256_unpackhi_epi32(in[2 * i], in[2 * i + 1]);
   }
+#pragma GCC unroll 2
   for (int i = 0; i < 2; ++i) {
     u[4 * i + 0] = _mm256_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
     u[4 * i + 1] = _mm256_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
     u[4 * i + 2] = _mm256_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
     u[4 * i + 3] = _mm256_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
   }
+#pragma GCC unroll 4
   for (int g = 0; g < 4; ++g) {
     out[g] = _mm256_permute2x128_si256(u[g], u[g + 4], 0x20);
     out[g + 4] = _mm256_permute2x128_si256(u[g], u[g + 4], 0x31);
   }
 }
 
-// Writes 32 elements (8 groups of 4) of 16 rows, row r's bytes at
-// rows + r * stride, into the panel layout at `out` (8 groups of 64 bytes).
-CLOISTER_TARGET_AVX512 void transpose_store(const uint8_t* rows, size_t stride, uint8_t* out) {
+// Writes 32 elements (8 groups of 4) of 16 rows, row r's bytes at rows[r]
+// XORed with `flip`, into the panel layout at `out` (8 groups of 64 bytes).
+CLOISTER_TARGET_AVX512 void transpose_store(const uint8_t* const* rows, __m256i flip,
+                                            uint8_t* out) {
+#pragma GCC unroll 2
   for (int half = 0; half < 2; ++half) {
     __m256i in[8];
     __m256i columns[8];
+#pragma GCC unroll 8
     for (int r = 0; r < 8; ++r) {
-      in[r] = _mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(rows + static_cast<size_t>(8 * half + r) * stride));
+      const auto* row = reinterpret_cast<const __m256i*>(rows[8 * half + r]);
+      in[r] = _mm256_xor_si256(_mm256_loadu_si256(row), flip);
     }
     transpose8(in, columns);
+#pragma GCC unroll 8
     for (int g = 0; g < 8; ++g) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + g * 64 + half * 32), columns[g]);
     }
+  }
+}
+
+// Q8_0 needs no decoding beyond flipping the sign bit (value + 128), so its
+// blocks go straight from the rows into the panel, and their scales are
+// gathered 16 rows at a time. Lanes past the last row read the vector's
+// first row again, with a zero scale.
+CLOISTER_TARGET_AVX512 void unpack_q8_0(const uint8_t* weights, size_t row_stride, size_t rows,
+                                        WeightPanel& panel, PanelPrefetcher& next_panel) {
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  const __m512i scale_bits = _mm512_set1_epi32(0xffff);
+  const size_t blocks = panel.cols / 32;
+  for (size_t v = 0; v < panel.vectors(); ++v) {
+    const size_t first = v * kPanelLanes;
+    const uint8_t* values[kPanelLanes];
+    alignas(64) int32_t offsets[kPanelLanes];
+    for (size_t lane = 0; lane < kPanelLanes; ++lane) {
+      const size_t r = first + lane < rows ? first + lane : first;
+      values[lane] = weights + r * row_stride + offsetof(BlockQ8_0, qs);
+      offsets[lane] = static_cast<int32_t>((r - first) * row_stride);
+    }
+    const size_t valid = std::min(kPanelLanes, rows - first);
+    const auto mask = static_cast<__mmask16>((1u << valid) - 1);
+    const __m512i lane_offsets = _mm512_load_si512(offsets);
+    const uint8_t* first_row = weights + first * row_stride;
+    uint8_t* q = panel.vector_q(v);
+    float* scale = panel.vector_scale(v);
+    for (size_t b = 0; b < blocks; ++b) {
+      next_panel.advance(kPanelLanes * sizeof(BlockQ8_0));
+      transpose_store(values, flip, q + b * 8 * 64);
+      for (const uint8_t*& value : values) value += sizeof(BlockQ8_0);
+      // Four bytes from each block's start: the scale, then two values.
+      const __m512i words = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mask, lane_offsets,
+                                                        first_row + b * sizeof(BlockQ8_0), 1);
+      const __m256i halves =
+          _mm512_maskz_cvtepi32_epi16(0xffff, _mm512_and_si512(words, scale_bits));
+      _mm512_storeu_ps(scale + b * kPanelLanes, _mm512_maskz_cvtph_ps(0xffff, halves));
+    }
+  }
+}
+
+// Stores 16 lanes of `count` floats each (lane-major at `lanes`) interleaved:
+// out[b * 16 + lane] = lanes[lane * count + b].
+CLOISTER_TARGET_AVX512 void interleave_lanes(const float* lanes, size_t count, float* out) {
+  const __m512i lane_starts =
+      _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                         _mm512_set1_epi32(static_cast<int>(count)));
+  for (size_t b = 0; b < count; ++b) {
+    _mm512_storeu_ps(out + b * kPanelLanes, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff,
+                                                                     lane_starts, lanes + b, 4));
   }
 }
 
@@ -66,17 +127,6 @@ struct Decoded {
   float* scales;   // one per block
   float* mins;     // one per block of 32, when the type has them
 };
-
-CLOISTER_TARGET_AVX512 void decode_q8_0(const uint8_t* row, size_t first, size_t count,
-                                        const Decoded& out) {
-  const auto* w = reinterpret_cast<const BlockQ8_0*>(row) + first / 32;
-  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (size_t b = 0; b < count / 32; ++b) {
-    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.bytes + 32 * b), _mm256_xor_si256(q, flip));
-    out.scales[b] = _cvtsh_ss(w[b].d);
-  }
-}
 
 CLOISTER_TARGET_AVX512 void decode_q4_0(const uint8_t* row, size_t first, size_t count,
                                         const Decoded& out) {
@@ -163,7 +213,6 @@ using DecodeFn = void (*)(const uint8_t*, size_t, size_t, const Decoded&);
 
 DecodeFn decoder_for(TensorType type) {
   switch (type) {
-    case TensorType::kQ8_0: return decode_q8_0;
     case TensorType::kQ4_0: return decode_q4_0;
     case TensorType::kQ4_K: return decode_q45_k<false>;
     case TensorType::kQ5_K: return decode_q45_k<true>;
@@ -175,11 +224,17 @@ DecodeFn decoder_for(TensorType type) {
 }  // namespace
 
 CLOISTER_TARGET_AVX512 void avx512_unpack_panel(TensorType type, const uint8_t* weights,
-                                                size_t row_stride, size_t rows,
-                                                WeightPanel& panel) {
+                                                size_t row_stride, size_t rows, WeightPanel& panel,
+                                                PanelPrefetcher& next_panel) {
+  if (type == TensorType::kQ8_0) {
+    panel.rows = rows;
+    unpack_q8_0(weights, row_stride, rows, panel, next_panel);
+    return;
+  }
   const DecodeFn decode = decoder_for(type);
   if (decode == nullptr) {
     unpack_panel(type, weights, row_stride, rows, panel);
+    next_panel.advance(rows * row_stride);
     return;
   }
   panel.rows = rows;
@@ -191,34 +246,45 @@ CLOISTER_TARGET_AVX512 void avx512_unpack_panel(TensorType type, const uint8_t* 
   // sit in this thread's buffer (16 x cols bytes, in L2) for the transpose.
   thread_local std::vector<uint8_t> decoded;
   if (decoded.size() < kPanelLanes * cols) decoded.resize(kPanelLanes * cols);
-  float scales[kChunk / 16];
-  float mins[kChunk / 32];
+  // Scales (and mins) are gathered row by row too, then stored lane-interleaved
+  // a block at a time (storing them one lane at a time touched a cache line
+  // per store).
+  const size_t scale_blocks = cols / block;
+  const size_t min_blocks = panel.has_min ? cols / 32 : 0;
+  thread_local std::vector<float> row_scales;
+  thread_local std::vector<float> row_mins;
+  if (row_scales.size() < kPanelLanes * scale_blocks) row_scales.resize(kPanelLanes * scale_blocks);
+  if (row_mins.size() < kPanelLanes * min_blocks) row_mins.resize(kPanelLanes * min_blocks);
   for (size_t v = 0; v < panel.vectors(); ++v) {
-    uint8_t* q = panel.vector_q(v);
-    float* scale = panel.vector_scale(v);
-    float* min = panel.has_min ? panel.vector_min(v) : nullptr;
     for (size_t lane = 0; lane < kPanelLanes; ++lane) {
       const size_t r = v * kPanelLanes + lane;
       uint8_t* bytes = decoded.data() + lane * cols;
+      float* scales = row_scales.data() + lane * scale_blocks;
+      float* mins = row_mins.data() + lane * min_blocks;
       if (r >= rows) {
         std::memset(bytes, 0, cols);
-        for (size_t b = 0; b < cols / block; ++b) scale[b * kPanelLanes + lane] = 0;
-        for (size_t b = 0; min != nullptr && b < cols / 32; ++b) min[b * kPanelLanes + lane] = 0;
+        std::fill_n(scales, scale_blocks, 0.0f);
+        std::fill_n(mins, min_blocks, 0.0f);
         continue;
       }
       const uint8_t* row = weights + r * row_stride;
       for (size_t first = 0; first < cols; first += kChunk) {
         const size_t count = cols - first < kChunk ? cols - first : kChunk;
-        decode(row, first, count, {bytes + first, scales, mins});
-        for (size_t b = 0; b < count / block; ++b) {
-          scale[(first / block + b) * kPanelLanes + lane] = scales[b];
-        }
-        for (size_t b = 0; min != nullptr && b < count / 32; ++b) {
-          min[(first / 32 + b) * kPanelLanes + lane] = mins[b];
-        }
+        next_panel.advance(row_stride * count / cols);
+        decode(row, first, count,
+               {bytes + first, scales + first / block, min_blocks ? mins + first / 32 : nullptr});
       }
     }
-    for (size_t c = 0; c < cols; c += 32) transpose_store(decoded.data() + c, cols, q + c / 4 * 64);
+    uint8_t* q = panel.vector_q(v);
+    interleave_lanes(row_scales.data(), scale_blocks, panel.vector_scale(v));
+    if (panel.has_min) interleave_lanes(row_mins.data(), min_blocks, panel.vector_min(v));
+    const __m256i no_flip = _mm256_setzero_si256();
+    for (size_t c = 0; c < cols; c += 32) {
+      const uint8_t* lanes[kPanelLanes];
+      for (size_t lane = 0; lane < kPanelLanes; ++lane)
+        lanes[lane] = decoded.data() + lane * cols + c;
+      transpose_store(lanes, no_flip, q + c / 4 * 64);
+    }
   }
 }
 
