@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/kernels/fp16.h"
+#include "engine/kernels/k_scales.h"
 
 namespace cloister::engine::kernels {
 namespace {
@@ -264,6 +265,36 @@ TEST(Q8K, QuantizesWithGroupSums) {
   std::vector<float> zeros(256, 0.0f);
   quantize_row_q8_k(zeros, block);
   EXPECT_EQ(block[0].d, 0.0f);
+}
+
+// The 12-byte layout itself is checked by DequantizationMatchesTheLayoutSpecification
+// through unpack_scale_min_k4; the word-wise unpacking must agree with it on
+// any bytes, and give back what pack_scale_min_k4 stored.
+TEST(KScales, UnpackingAllAtOnceMatchesOneAtATime) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> six_bits(0, 63);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int trial = 0; trial < 1000; ++trial) {
+    uint8_t packed[kKScaleBytes] = {};
+    uint8_t stored[16];
+    for (int j = 0; j < 8; ++j) {
+      stored[j] = static_cast<uint8_t>(six_bits(rng));
+      stored[8 + j] = static_cast<uint8_t>(six_bits(rng));
+      pack_scale_min_k4(j, stored[j], stored[8 + j], packed);
+    }
+    uint8_t all[16];
+    unpack_scales_mins_k4(packed, all);
+    EXPECT_EQ(std::memcmp(all, stored, 16), 0);
+    for (uint8_t& b : packed) b = static_cast<uint8_t>(byte(rng));
+    unpack_scales_mins_k4(packed, all);
+    for (int j = 0; j < 8; ++j) {
+      uint8_t scale = 0;
+      uint8_t min = 0;
+      unpack_scale_min_k4(j, packed, &scale, &min);
+      EXPECT_EQ(all[j], scale);
+      EXPECT_EQ(all[8 + j], min);
+    }
+  }
 }
 
 TEST(Q4_0, LargestMagnitudeMapsToMinusEight) {

@@ -109,14 +109,22 @@ CLOISTER_TARGET_AVX512 void unpack_q8_0(const uint8_t* weights, size_t row_strid
 }
 
 // Stores 16 lanes of `count` floats each (lane-major at `lanes`) interleaved:
-// out[b * 16 + lane] = lanes[lane * count + b].
+// out[b * 16 + lane] = lanes[lane * count + b]. Floats are 4-byte groups, so
+// eight blocks at a time this is the same transpose as the values'.
 CLOISTER_TARGET_AVX512 void interleave_lanes(const float* lanes, size_t count, float* out) {
-  const __m512i lane_starts =
-      _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                         _mm512_set1_epi32(static_cast<int>(count)));
-  for (size_t b = 0; b < count; ++b) {
-    _mm512_storeu_ps(out + b * kPanelLanes, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff,
-                                                                     lane_starts, lanes + b, 4));
+  const __m256i no_flip = _mm256_setzero_si256();
+  size_t b = 0;
+  for (; b + 8 <= count; b += 8) {
+    const uint8_t* rows[kPanelLanes];
+    for (size_t lane = 0; lane < kPanelLanes; ++lane) {
+      rows[lane] = reinterpret_cast<const uint8_t*>(lanes + lane * count + b);
+    }
+    transpose_store(rows, no_flip, reinterpret_cast<uint8_t*>(out + b * kPanelLanes));
+  }
+  for (; b < count; ++b) {
+    for (size_t lane = 0; lane < kPanelLanes; ++lane) {
+      out[b * kPanelLanes + lane] = lanes[lane * count + b];
+    }
   }
 }
 
@@ -139,11 +147,6 @@ CLOISTER_TARGET_AVX512 void decode_q4_0(const uint8_t* row, size_t first, size_t
                      _mm_and_si128(_mm_srli_epi16(packed, 4), low4));
     out.scales[b] = _cvtsh_ss(w[b].d);
   }
-}
-
-// Eight 6-bit scales then eight mins, one byte each (see k_scales.h).
-void unpack_scales_mins(const uint8_t* packed, uint8_t* out) {
-  for (int j = 0; j < 8; ++j) unpack_scale_min_k4(j, packed, out + j, out + 8 + j);
 }
 
 template <bool kFive>
@@ -169,14 +172,17 @@ CLOISTER_TARGET_AVX512 void decode_q45_k(const uint8_t* row, size_t first, size_
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.bytes + 64 * chunk), low);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.bytes + 64 * chunk + 32), high);
   }
-  uint8_t scales_mins[16];
-  unpack_scales_mins(block.scales, scales_mins);
-  const float d = _cvtsh_ss(block.d);
-  const float dmin = _cvtsh_ss(block.dmin);
-  for (int j = 0; j < 8; ++j) {
-    out.scales[j] = d * static_cast<float>(scales_mins[j]);
-    out.mins[j] = -dmin * static_cast<float>(scales_mins[8 + j]);
-  }
+  alignas(16) uint8_t scales_mins[16];
+  unpack_scales_mins_k4(block.scales, scales_mins);
+  const __m512 factors = _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(_cvtsh_ss(block.d)),
+                                              _mm512_set1_ps(-_cvtsh_ss(block.dmin)));
+  const __m512i small = _mm512_maskz_cvtepu8_epi32(
+      0xffff, _mm_load_si128(reinterpret_cast<const __m128i*>(scales_mins)));
+  const __m512 values = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, small), factors);
+  alignas(64) float both[16];
+  _mm512_store_ps(both, values);
+  std::memcpy(out.scales, both, 8 * sizeof(float));
+  std::memcpy(out.mins, both + 8, 8 * sizeof(float));
 }
 
 CLOISTER_TARGET_AVX512 void decode_q6_k(const uint8_t* row, size_t first, size_t /*count*/,
@@ -205,8 +211,10 @@ CLOISTER_TARGET_AVX512 void decode_q6_k(const uint8_t* row, size_t first, size_t
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.bytes + 128 * half + 32 * k), q[k]);
     }
   }
-  const float d = _cvtsh_ss(block.d);
-  for (size_t j = 0; j < 16; ++j) out.scales[j] = d * static_cast<float>(block.scales[j]);
+  const __m512i scales = _mm512_maskz_cvtepi8_epi32(
+      0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(block.scales)));
+  _mm512_storeu_ps(out.scales, _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, scales),
+                                             _mm512_set1_ps(_cvtsh_ss(block.d))));
 }
 
 using DecodeFn = void (*)(const uint8_t*, size_t, size_t, const Decoded&);
