@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "enclave/config.h"
-#include "tlog/manifest.h"
 #include "testing/temp_dir.h"
+#include "tlog/manifest.h"
 #include "tlog/release_verify.h"
 
 namespace cloister::enclave::testing {
