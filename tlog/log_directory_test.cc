@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/files.h"
-#include "tlog/testing_dir.h"
+#include "testing/temp_dir.h"
 
 namespace cloister::tlog {
 namespace {
@@ -31,7 +31,7 @@ class LogDirectoryTest : public ::testing::Test {
     return opened.ok() ? opened->checkpoint : Checkpoint{};
   }
 
-  TemporaryDirectory temp_;
+  testing::TempDir temp_;
   std::unique_ptr<NoteSigner> signer_;
 };
 

@@ -3,10 +3,10 @@
 // malicious host or log could attempt.
 #include <gtest/gtest.h>
 
+#include "testing/temp_dir.h"
 #include "tlog/log_directory.h"
 #include "tlog/release_proof.h"
 #include "tlog/release_verify.h"
-#include "tlog/testing_dir.h"
 #include "tlog/witness.h"
 
 namespace cloister::tlog {
@@ -91,7 +91,7 @@ class ReleaseTest : public ::testing::Test {
     return verify_release_proof(proof, policy_, stored_view, consistency_from_tiles(tiles_));
   }
 
-  TemporaryDirectory temp_;
+  testing::TempDir temp_;
   FixedClock clock_{from_unix_seconds(1700000000)};
   NoteSigner log_key_ = *NoteSigner::generate(std::string(kOrigin), KeyType::kEd25519);
   LogTrustPolicy policy_{log_key_.verifier(), {}, 2, false};

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/temp_dir.h"
 #include "tlog/log_directory.h"
 #include "tlog/release_verify.h"
-#include "tlog/testing_dir.h"
 
 namespace cloister::tlog {
 namespace {
@@ -41,7 +41,7 @@ class WitnessTest : public ::testing::Test {
     return format_add_checkpoint_request({old_size, *proof, note});
   }
 
-  TemporaryDirectory temp_;
+  testing::TempDir temp_;
   FixedClock clock_{from_unix_seconds(1700000000)};
   std::unique_ptr<NoteSigner> log_key_;
   std::unique_ptr<LogDirectory> log_;

@@ -9,9 +9,9 @@
 #include <gtest/gtest.h>
 
 #include "base/files.h"
+#include "testing/temp_dir.h"
 #include "tlog/checkpoint.h"
 #include "tlog/log_directory.h"
-#include "tlog/testing_dir.h"
 
 namespace cloister::tools::log {
 namespace {
@@ -88,7 +88,7 @@ class CloisterLogCli : public ::testing::Test {
     ASSERT_EQ(attached.status, 0) << attached.output;
   }
 
-  tlog::TemporaryDirectory temp_;
+  testing::TempDir temp_;
   std::string dir_;
   std::string vkey_;
 };
