@@ -243,7 +243,7 @@ int run_slots_list(const CommonOptions& common) {
   auto slots = session->host->list_slots();
   if (!slots.ok()) return report_failure(slots.error());
   for (const client::SlotInfo& slot : *slots) {
-    std::cout << base64url_encode(slot.lookup_id) << "  " << client::slot_kind_name(slot.kind)
+    std::cout << hex_encode(slot.lookup_id) << "  " << client::slot_kind_name(slot.kind)
               << "  created " << format_rfc3339(from_unix_seconds(slot.created_at_ms / 1000))
               << "\n";
   }
@@ -284,7 +284,7 @@ int run_slots_add(const SlotFlags& flags) {
     return report_failure(added.error());
   }
   std::cout << "Added a " << client::slot_kind_name(*kind) << " slot "
-            << base64url_encode(keys->lookup_id) << "\n";
+            << hex_encode(keys->lookup_id) << "\n";
   if (!recovery_code.empty()) {
     std::cout << "RECOVERY CODE (shown once):\n\n    " << recovery_code << "\n";
   }
@@ -294,7 +294,7 @@ int run_slots_add(const SlotFlags& flags) {
 int run_slots_remove(const SlotFlags& flags) {
   auto session = open_session(client::resolve_home(flags.common.home));
   if (!session.ok()) return report_failure(session.error());
-  auto id = base64url_decode(flags.lookup_id);
+  auto id = hex_decode(flags.lookup_id);
   if (!id.ok() || id->size() != 32) {
     return report_failure(Error(ErrorCode::kInvalidArgument,
                                 "SLOT must be a lookup id as cloister slots list prints it"));

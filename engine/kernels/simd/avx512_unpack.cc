@@ -254,9 +254,9 @@ CLOISTER_TARGET_AVX512 void avx512_unpack_panel(TensorType type, const uint8_t* 
   // sit in this thread's buffer (16 x cols bytes, in L2) for the transpose.
   thread_local std::vector<uint8_t> decoded;
   if (decoded.size() < kPanelLanes * cols) decoded.resize(kPanelLanes * cols);
-  // Scales (and mins) are gathered row by row too, then stored lane-interleaved
-  // a block at a time (storing them one lane at a time touched a cache line
-  // per store).
+  // Scales (and mins) are decoded row by row too, into lane-major buffers,
+  // then interleaved with the same 4-byte transpose as the values (storing
+  // them one lane at a time touched a cache line per store).
   const size_t scale_blocks = cols / block;
   const size_t min_blocks = panel.has_min ? cols / 32 : 0;
   thread_local std::vector<float> row_scales;
@@ -289,8 +289,9 @@ CLOISTER_TARGET_AVX512 void avx512_unpack_panel(TensorType type, const uint8_t* 
     const __m256i no_flip = _mm256_setzero_si256();
     for (size_t c = 0; c < cols; c += 32) {
       const uint8_t* lanes[kPanelLanes];
-      for (size_t lane = 0; lane < kPanelLanes; ++lane)
+      for (size_t lane = 0; lane < kPanelLanes; ++lane) {
         lanes[lane] = decoded.data() + lane * cols + c;
+      }
       transpose_store(lanes, no_flip, q + c / 4 * 64);
     }
   }
