@@ -15,6 +15,7 @@
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/quote.h"
 #include "base/files.h"
+#include "testing/temp_dir.h"
 #include "testing/test_data.h"
 
 namespace cloister::attest {
@@ -136,19 +137,17 @@ Bytes simulated_cert_table() {
 
 class ConfigfsTsm : public ::testing::Test {
  protected:
-  void SetUp() override { root_ = testing_support::make_temp_directory("cloister-tsm"); }
-  void TearDown() override { fs::remove_all(root_); }
   ConfigfsTsmOptions options() const {
     ConfigfsTsmOptions options;
-    options.root = root_;
+    options.root = root_.path();
     options.entry_name = "entry";
     return options;
   }
-  fs::path root_;
+  cloister::testing::TempDir root_{"cloister-tsm"};
 };
 
 TEST_F(ConfigfsTsm, ProducesSnpEvidenceThatVerifies) {
-  FakeTsmEntry entry(root_, "entry", simulated_outblob, simulated_cert_table(), "sev_guest");
+  FakeTsmEntry entry(root_.path(), "entry", simulated_outblob, simulated_cert_table(), "sev_guest");
   entry.serve(1);
   ConfigfsTsmOptions opts = options();
   opts.privilege_level = 2;
@@ -168,7 +167,7 @@ TEST_F(ConfigfsTsm, ProducesSnpEvidenceThatVerifies) {
 }
 
 TEST_F(ConfigfsTsm, RetriesWhenAnotherWriterRacesIt) {
-  FakeTsmEntry entry(root_, "entry", simulated_outblob, simulated_cert_table(), "sev_guest");
+  FakeTsmEntry entry(root_.path(), "entry", simulated_outblob, simulated_cert_table(), "sev_guest");
   entry.serve(2, [](int round) { return round == 0 ? 1 : 0; });
   auto report = request_tsm_report(options(), sample_report_data(2));
   entry.wait();
@@ -179,7 +178,7 @@ TEST_F(ConfigfsTsm, RetriesWhenAnotherWriterRacesIt) {
 }
 
 TEST_F(ConfigfsTsm, PersistentRaceIsAConflict) {
-  FakeTsmEntry entry(root_, "entry", simulated_outblob, simulated_cert_table(), "sev_guest");
+  FakeTsmEntry entry(root_.path(), "entry", simulated_outblob, simulated_cert_table(), "sev_guest");
   entry.serve(2, [](int) { return 1; });
   ConfigfsTsmOptions opts = options();
   opts.max_attempts = 2;
@@ -193,7 +192,7 @@ TEST_F(ConfigfsTsm, TdxQuoteMustCarryTheRequestedReportData) {
   CLOISTER_TEST_DATA(quote_path, "attestation/tdx/go-tdx-guest-spr/quote.dat");
   Bytes quote = testing::read_test_file(quote_path);
   FakeTsmEntry entry(
-      root_, "entry", [&](const Bytes&) { return quote; }, Bytes{}, "tdx_guest");
+      root_.path(), "entry", [&](const Bytes&) { return quote; }, Bytes{}, "tdx_guest");
   entry.serve(2);
   ConfigfsTsmOptions opts = options();
   opts.tdx_collateral = tdx::encode_collateral(tdx::TdxCollateral{});
@@ -214,7 +213,7 @@ TEST_F(ConfigfsTsm, TdxQuoteMustCarryTheRequestedReportData) {
 
 TEST_F(ConfigfsTsm, MissingInterfaceSaysSo) {
   ConfigfsTsmOptions opts = options();
-  opts.root = root_ / "no" / "such" / "dir";
+  opts.root = root_.path() / "no" / "such" / "dir";
   auto report = request_tsm_report(opts, sample_report_data(5));
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().code(), ErrorCode::kUnavailable);
@@ -225,7 +224,7 @@ TEST_F(ConfigfsTsm, RemovesAnEntryItCreatedWhenTheDirectoryIsNotConfigfs) {
   auto report = request_tsm_report(options(), sample_report_data(6));
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().code(), ErrorCode::kUnavailable);
-  EXPECT_FALSE(fs::exists(root_ / "entry"));
+  EXPECT_FALSE(fs::exists(root_.path() / "entry"));
 }
 
 }  // namespace

@@ -8,9 +8,6 @@
 
 namespace cloister::attest::testing_support {
 
-// Returns a fresh empty directory under the system temp directory.
-std::filesystem::path make_temp_directory(std::string_view prefix);
-
 // The measurement the shared provider reports: the simulated measurement of
 // a binary consisting of the bytes "enclave".
 crypto::Sha384Digest shared_measurement();

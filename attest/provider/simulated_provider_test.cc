@@ -8,6 +8,7 @@
 #include "attest/simulated.h"
 #include "base/encoding.h"
 #include "base/files.h"
+#include "testing/temp_dir.h"
 
 namespace cloister::attest {
 namespace {
@@ -46,15 +47,14 @@ TEST(SimulatedMeasurement, MatchesReferenceComputation) {
 }
 
 TEST(SimulatedMeasurement, OfBinaryHashesTheFile) {
-  auto directory = testing_support::make_temp_directory("cloister-measure");
-  auto path = directory / "enclave.bin";
+  const cloister::testing::TempDir directory("cloister-measure");
+  auto path = directory.path() / "enclave.bin";
   ASSERT_TRUE(write_file_atomically(path, as_bytes("enclave")).ok());
   auto measurement = simulated_measurement_of_binary(path);
   ASSERT_TRUE(measurement.ok());
   EXPECT_EQ(*measurement, shared_measurement());
   EXPECT_TRUE(simulated_measurement_of_binary().ok());  // /proc/self/exe
-  EXPECT_FALSE(simulated_measurement_of_binary(directory / "missing").ok());
-  std::filesystem::remove_all(directory);
+  EXPECT_FALSE(simulated_measurement_of_binary(directory.path() / "missing").ok());
 }
 
 TEST(SimulatedProvider, ReportsVerifyEndToEndWithAllowSimulated) {
