@@ -59,7 +59,12 @@ Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& pa
   std::shared_ptr<Model> model(new Model());
   CLOISTER_ASSIGN_OR_RETURN(GgufFile file, GgufFile::open(path));
   model->file_ = std::make_unique<GgufFile>(std::move(file));
-  Result<Transformer> transformer = Transformer::load(*model->file_);
+  // Before the transformer loads: it may pack matrices and give their file
+  // pages back, which reading every page afterwards would undo.
+  if (options.prefault && model->file_->mapping()) {
+    model->file_->mapping()->prefault(options.on_progress);
+  }
+  Result<Transformer> transformer = Transformer::load(*model->file_, options.pack_weights);
   if (!transformer.ok()) return transformer.error().with_context(path.string());
   model->transformer_ = std::make_unique<Transformer>(std::move(transformer).value());
   Result<Tokenizer> tokenizer = Tokenizer::from_gguf(*model->file_);
@@ -71,9 +76,6 @@ Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& pa
   if (context < 2 || context > (1u << 24)) {
     return Error(ErrorCode::kInvalidArgument,
                  "context length " + std::to_string(context) + " is out of range");
-  }
-  if (options.prefault && model->file_->mapping()) {
-    model->file_->mapping()->prefault(options.on_progress);
   }
   model->info_ = describe(*model->file_, *model->transformer_, *model->tokenizer_, context);
   return std::shared_ptr<const Model>(std::move(model));

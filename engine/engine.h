@@ -64,6 +64,10 @@ struct LoadOptions {
   uint32_t context_length = 0;
   // Read every page of the file during load, reporting (bytes done, total).
   bool prefault = false;
+  // Pack the matrices the active kernels multiply faster packed
+  // (engine/tensor/packed_weights.h); false keeps every weight in the file's
+  // mapping, for comparison.
+  bool pack_weights = true;
   std::function<void(uint64_t, uint64_t)> on_progress;
 };
 

@@ -12,6 +12,7 @@
 #include "engine/sampler.h"
 #include "engine/tensor/matmul.h"
 #include "engine/tensor/matvec.h"
+#include "engine/tensor/packed_weights.h"
 #include "engine/testing/fixture_model.h"
 
 namespace cloister::engine {
@@ -80,6 +81,51 @@ void BM_MatMulBatch(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows * cols * tokens));
 }
 BENCHMARK(BM_MatMulBatch)->ArgsProduct({{3, 5, 7}, {1, 8, 128}})->Unit(benchmark::kMillisecond);
+
+// The same product with the Q8_0 matrix packed at load (packed_weights.h),
+// where the active path packs; the first argument is 0 for the matrix as it
+// is in the file, 1 for it packed.
+void BM_MatMulPacked(benchmark::State& state) {
+  const bool pack = state.range(0) != 0;
+  const auto tokens = static_cast<size_t>(state.range(1));
+  const uint64_t rows = 2048;
+  const uint64_t cols = 2048;
+  const TensorType type = TensorType::kQ8_0;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> values(cols);
+  const uint64_t stride = *row_bytes(type, cols);
+  std::vector<uint8_t> data(stride * rows);
+  for (uint64_t r = 0; r < rows; ++r) {
+    for (float& v : values) v = normal(rng);
+    kernels::quantize_row(type, values, std::span<uint8_t>(data).subspan(r * stride, stride));
+  }
+  Matrix matrix{"bench", type, rows, cols, stride, data};
+  Matrix* matrices[] = {&matrix};
+  const PackedWeights packed = pack ? PackedWeights::pack(matrices, nullptr) : PackedWeights();
+  if (pack && packed.bytes() == 0) {
+    state.SkipWithError("the active kernel path does not pack");
+    return;
+  }
+  std::vector<float> x(tokens * cols);
+  for (float& v : x) v = normal(rng);
+  std::vector<float> y(tokens * rows);
+  BatchInput input;
+  InputVector vector;
+  for (auto _ : state) {
+    if (tokens == 1) {
+      vector.set(x);  // as a decode step does: matvec
+      matvec(matrix, vector, y, nullptr);
+    } else {
+      input.set(x.data(), tokens, cols);
+      matmul(matrix, input, y.data(), rows, nullptr);
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetLabel(std::string(pack ? "packed" : "file") + " x" + std::to_string(tokens));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows * cols * tokens));
+}
+BENCHMARK(BM_MatMulPacked)->ArgsProduct({{0, 1}, {1, 8, 128}})->Unit(benchmark::kMillisecond);
 
 void BM_DecodeToken(benchmark::State& state) {
   fixtures::FixtureOptions options;

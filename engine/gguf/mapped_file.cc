@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -66,6 +67,21 @@ void MappedFile::prefault(const std::function<void(uint64_t, uint64_t)>& on_prog
     if (on_progress && offset % report_every < page) on_progress(offset, size_);
   }
   if (on_progress) on_progress(size_, size_);
+}
+
+void MappedFile::release(ByteSpan range) const {
+  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  // The whole pages inside the range: skip to the first page boundary.
+  const size_t head = (page - reinterpret_cast<uintptr_t>(range.data()) % page) % page;
+  if (range.size() <= head) return;
+  const size_t length = (range.size() - head) / page * page;
+  if (length == 0) return;
+  void* pages = const_cast<uint8_t*>(range.data() + head);
+  // The enclave locks all its memory (mlockall); locked pages cannot be given
+  // back. The weights are public, so they need not stay locked. Both calls
+  // are best effort: at worst the pages stay resident.
+  ::munlock(pages, length);
+  ::madvise(pages, length, MADV_DONTNEED);
 }
 
 }  // namespace cloister::engine

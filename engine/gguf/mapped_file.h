@@ -27,6 +27,12 @@ class MappedFile {
   // `on_progress(done, total)` as it goes (in bytes).
   void prefault(const std::function<void(uint64_t, uint64_t)>& on_progress) const;
 
+  // Gives back this process's pages of `range` (a part of bytes()) that it
+  // holds whole, unlocking them first, for data that is no longer read from
+  // here: the pages leave the resident set, and a later read maps them again
+  // from the file.
+  void release(ByteSpan range) const;
+
  private:
   MappedFile(const uint8_t* data, size_t size) : data_(data), size_(size) {}
 

@@ -40,6 +40,9 @@ struct KernelTable {
   // token by token. gemm_supports says which weight types it takes.
   GemmFn gemm = nullptr;
   bool (*gemm_supports)(TensorType type) = nullptr;
+  // Packs a matrix of a packable type (gemm.h) for `gemm`, which then takes
+  // GemmArgs::packed for any number of tokens. Null when the path does not pack.
+  PackFn pack_panels = nullptr;
 
   // Float vector helpers for attention and the KV cache. `f16` arguments
   // are IEEE halves.

@@ -218,8 +218,8 @@ TEST_P(DispatchTest, AttentionRowHelpersMatchScalar) {
 
 // The blocked products (where the path has them) against scalar dot products
 // row by row and token by token, for batch sizes around the kernels' tile
-// sizes (4 tokens per AVX-512 pass, 16 per AMX tile) and a row count that is
-// not a multiple of the 32-row panel.
+// sizes (8 tokens per AVX-512 pass, 16 per AMX tile) and a row count that is
+// not a multiple of the 32-row panel; and so for matrices packed at load.
 TEST_P(DispatchTest, BlockedProductsMatchScalarDotProducts) {
   const KernelTable& path = kernel_table(GetParam());
   if (path.gemm == nullptr) GTEST_SKIP() << "this path has no blocked kernels";
@@ -233,6 +233,13 @@ TEST_P(DispatchTest, BlockedProductsMatchScalarDotProducts) {
     for (size_t r = 0; r < rows; ++r) {
       std::vector<uint8_t> row = random_row(type, cols);
       weights.insert(weights.end(), row.begin(), row.end());
+    }
+    // Rows unpacked per call, and (where the path packs this type) the same
+    // rows packed once.
+    std::vector<uint8_t> packed;
+    if (path.pack_panels != nullptr && packable(type)) {
+      packed.resize((rows + kPanelRows - 1) / kPanelRows * packed_panel_bytes(cols));
+      path.pack_panels(type, weights.data(), stride, rows, cols, packed.data());
     }
     for (size_t tokens : {1u, 3u, 5u, 16u, 21u, 35u}) {
       std::vector<Activations> x(tokens);
@@ -251,31 +258,36 @@ TEST_P(DispatchTest, BlockedProductsMatchScalarDotProducts) {
       } else {
         split.fill_range_q8_k(x_rows.data(), x_bytes, 0, tokens);
       }
-      GemmWorkspace workspace;
-      const size_t y_stride = rows + 3;
-      std::vector<float> y(tokens * y_stride, -1.0f);
-      GemmArgs args;
-      args.type = type;
-      args.weights = weights.data();
-      args.row_stride = stride;
-      args.rows = rows;
-      args.x = &split.view();
-      args.y = y.data();
-      args.y_stride = y_stride;
-      args.workspace = &workspace;
-      path.gemm(args);
-      for (size_t t = 0; t < tokens; ++t) {
-        for (size_t r = 0; r < rows; ++r) {
-          const std::vector<uint8_t> row(
-              weights.begin() + static_cast<ptrdiff_t>(r * stride),
-              weights.begin() + static_cast<ptrdiff_t>((r + 1) * stride));
-          const float expected = scalar.dot_for(type)(row.data(), x[t].data(), cols);
-          ASSERT_NEAR(y[t * y_stride + r], expected,
-                      allowed_difference(cols, magnitude_of(type, row, x[t])))
-              << tensor_type_name(type) << " tokens=" << tokens << " t=" << t << " r=" << r;
-        }
-        for (size_t r = rows; r < y_stride; ++r) {
-          ASSERT_EQ(y[t * y_stride + r], -1.0f) << "wrote past the rows";
+      for (const bool use_packed : {false, true}) {
+        if (use_packed && packed.empty()) continue;
+        GemmWorkspace workspace;
+        const size_t y_stride = rows + 3;
+        std::vector<float> y(tokens * y_stride, -1.0f);
+        GemmArgs args;
+        args.type = type;
+        args.weights = use_packed ? nullptr : weights.data();
+        args.packed = use_packed ? packed.data() : nullptr;
+        args.row_stride = stride;
+        args.rows = rows;
+        args.x = &split.view();
+        args.y = y.data();
+        args.y_stride = y_stride;
+        args.workspace = &workspace;
+        path.gemm(args);
+        for (size_t t = 0; t < tokens; ++t) {
+          for (size_t r = 0; r < rows; ++r) {
+            const std::vector<uint8_t> row(
+                weights.begin() + static_cast<ptrdiff_t>(r * stride),
+                weights.begin() + static_cast<ptrdiff_t>((r + 1) * stride));
+            const float expected = scalar.dot_for(type)(row.data(), x[t].data(), cols);
+            ASSERT_NEAR(y[t * y_stride + r], expected,
+                        allowed_difference(cols, magnitude_of(type, row, x[t])))
+                << tensor_type_name(type) << (use_packed ? " packed" : "") << " tokens=" << tokens
+                << " t=" << t << " r=" << r;
+          }
+          for (size_t r = rows; r < y_stride; ++r) {
+            ASSERT_EQ(y[t * y_stride + r], -1.0f) << "wrote past the rows";
+          }
         }
       }
     }

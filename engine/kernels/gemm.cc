@@ -191,6 +191,24 @@ WeightPanel gemm_panel_for(TensorType type, size_t cols, GemmWorkspace& workspac
   return workspace.panel(cols, type == TensorType::kQ6_K ? 16 : 32, has_min, zero_point_of(type));
 }
 
+bool packable(TensorType type) { return type == TensorType::kQ8_0; }
+
+size_t packed_panel_bytes(size_t cols) {
+  return kPanelRows * cols + kPanelRows * (cols / 32) * sizeof(uint16_t);
+}
+
+WeightPanel packed_panel(const uint8_t* data, size_t rows, size_t cols) {
+  WeightPanel panel;
+  panel.rows = rows;
+  panel.cols = cols;
+  panel.zero_point = zero_point_of(TensorType::kQ8_0);
+  // The kernels only read a packed panel; WeightPanel's pointers are mutable
+  // because unpacking writes through them.
+  panel.q = const_cast<uint8_t*>(data);
+  panel.scale_f16 = reinterpret_cast<const uint16_t*>(data + kPanelRows * cols);
+  return panel;
+}
+
 void unpack_panel(TensorType type, const uint8_t* weights, size_t row_stride, size_t rows,
                   WeightPanel& panel) {
   assert(rows <= kPanelRows);

@@ -7,8 +7,13 @@
 // it with 4 activation bytes of one token (broadcast) and adds the products
 // into that token's 16 row sums. A block of 32 values takes 8 such
 // instructions; the float scales apply once per block. The same layout is
-// AMX's B operand. The weights themselves stay in the model file's mapping;
-// only the panel being computed is unpacked, into a per-thread buffer.
+// AMX's B operand. Most weights stay in the model file's mapping, and only
+// the panel being computed is unpacked, into a per-thread buffer.
+//
+// Q8_0 matrices can instead be packed once, at load, into this layout with
+// the scales kept as halves (exactly the f16 scales of the file): a packed
+// panel takes as many bytes as the 32 rows it came from, and the kernels
+// then read it as it is, with no unpacking per call (see PackedMatrix).
 //
 // Each type's values become bytes q in 0..255 with value = scale * (q - z) +
 // min, where the zero point z is fixed per type (128 for Q8_0, 8 for Q4_0, 32
@@ -51,12 +56,33 @@ struct WeightPanel {
   uint8_t* q = nullptr;    // [vector][cols / 4][16 rows][4]
   float* scale = nullptr;  // [vector][cols / block][16 rows]
   float* min = nullptr;    // [vector][cols / 32][16 rows], when has_min
+  // In a packed panel: the scales as IEEE halves, [vector][cols / 32][16
+  // rows], in place of `scale`.
+  const uint16_t* scale_f16 = nullptr;
 
   size_t vectors() const { return (rows + kPanelLanes - 1) / kPanelLanes; }
   uint8_t* vector_q(size_t v) const { return q + v * cols * kPanelLanes; }
   float* vector_scale(size_t v) const { return scale + v * (cols / block) * kPanelLanes; }
   float* vector_min(size_t v) const { return min + v * (cols / 32) * kPanelLanes; }
+  const uint16_t* vector_scale_f16(size_t v) const {
+    return scale_f16 + v * (cols / block) * kPanelLanes;
+  }
 };
+
+// Returns true for the weight types that can be packed (Q8_0).
+bool packable(TensorType type);
+
+// Returns the bytes of one packed panel of rows of `cols` elements: the
+// values of kPanelRows rows, then their scales.
+size_t packed_panel_bytes(size_t cols);
+
+// Returns a view of the packed panel at `data` holding `rows` rows.
+WeightPanel packed_panel(const uint8_t* data, size_t rows, size_t cols);
+
+// Packs `rows` rows of a packable type, starting at `weights`, into
+// ceil(rows / kPanelRows) panels of packed_panel_bytes(cols) at `out`.
+using PackFn = void (*)(TensorType type, const uint8_t* weights, size_t row_stride, size_t rows,
+                        size_t cols, uint8_t* out);
 
 // Per-thread buffers for one panel, and for the split activations.
 class GemmWorkspace {
@@ -73,8 +99,11 @@ class GemmWorkspace {
 struct GemmArgs {
   TensorType type = TensorType::kF32;
   const uint8_t* weights = nullptr;  // the first row to compute
-  size_t row_stride = 0;             // bytes per weight row
-  size_t rows = 0;                   // rows to compute
+  // Instead of `weights`, for the packed kernels: the packed panel of the
+  // first row to compute (a multiple of kPanelRows), followed by the others.
+  const uint8_t* packed = nullptr;
+  size_t row_stride = 0;  // bytes per weight row
+  size_t rows = 0;        // rows to compute
   const SplitActivations* x = nullptr;
   float* y = nullptr;  // y[t * y_stride + r] for token t and row r of this range
   size_t y_stride = 0;

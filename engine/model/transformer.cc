@@ -49,9 +49,9 @@ float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
 }  // namespace
 
-Result<Transformer> Transformer::load(const GgufFile& file) {
+Result<Transformer> Transformer::load(const GgufFile& file, bool pack_weights) {
   CLOISTER_ASSIGN_OR_RETURN(ModelConfig config, read_model_config(file));
-  CLOISTER_ASSIGN_OR_RETURN(ModelWeights weights, load_weights(file, config));
+  CLOISTER_ASSIGN_OR_RETURN(ModelWeights weights, load_weights(file, config, pack_weights));
   return Transformer(config, std::move(weights));
 }
 

@@ -79,8 +79,9 @@ struct BatchScratch {
 class Transformer {
  public:
   // Reads the configuration and finds every tensor of the model in `file`,
-  // which must outlive the transformer.
-  static Result<Transformer> load(const GgufFile& file);
+  // which must outlive the transformer; packs matrices unless `pack_weights`
+  // is false (weights.h).
+  static Result<Transformer> load(const GgufFile& file, bool pack_weights = true);
 
   const ModelConfig& config() const { return config_; }
   const ModelWeights& weights() const { return weights_; }

@@ -134,7 +134,8 @@ Result<LayerWeights> load_layer(const GgufFile& file, const ModelConfig& c, uint
 
 }  // namespace
 
-Result<ModelWeights> load_weights(const GgufFile& file, const ModelConfig& config) {
+Result<ModelWeights> load_weights(const GgufFile& file, const ModelConfig& config,
+                                  bool pack_matrices) {
   ModelWeights weights;
   CLOISTER_ASSIGN_OR_RETURN(weights.token_embedding,
                             load_matrix(file, "token_embd.weight", config.n_embd, config.n_vocab));
@@ -159,6 +160,17 @@ Result<ModelWeights> load_weights(const GgufFile& file, const ModelConfig& confi
       return Error(ErrorCode::kMalformed, "rope_freqs.weight holds a factor that is not positive");
     }
   }
+  if (!pack_matrices) return weights;
+  // The token embedding is read a row at a time, so it stays in the file.
+  std::vector<Matrix*> matrices;
+  for (LayerWeights& layer : weights.layers) {
+    for (Matrix* m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.ffn_gate, &layer.ffn_up,
+                      &layer.ffn_down}) {
+      matrices.push_back(m);
+    }
+  }
+  matrices.push_back(&weights.output);
+  weights.packed = PackedWeights::pack(matrices, file.mapping().get());
   return weights;
 }
 

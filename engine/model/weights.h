@@ -1,7 +1,8 @@
 // A model's tensors, found by their GGUF names and checked against the
 // configuration: shape, type (one the kernels can compute with) and
-// alignment. Matrices stay in the memory mapping; the small 1-D tensors
-// (norms, biases, RoPE factors) are converted to float once.
+// alignment. Matrices stay in the memory mapping, unless packed for the
+// blocked kernels; the small 1-D tensors (norms, biases, RoPE factors) are
+// converted to float once.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/model/config.h"
 #include "engine/tensor/matrix.h"
+#include "engine/tensor/packed_weights.h"
 #include "engine/tensor/tensor_type.h"
 
 namespace cloister::engine {
@@ -33,9 +35,13 @@ struct ModelWeights {
   Matrix output;  // output.weight, or token_embd.weight when embeddings are tied
   bool tied_embeddings = false;
   std::vector<float> rope_freq_factors;  // n_rot / 2 divisors of the RoPE frequencies, or empty
+  PackedWeights packed;                  // the matrices packed at load, if any
 };
 
-// Finds and checks every tensor the model in `file` needs.
-Result<ModelWeights> load_weights(const GgufFile& file, const ModelConfig& config);
+// Finds and checks every tensor the model in `file` needs, and (if
+// `pack_matrices`) packs the matrices the active kernels multiply faster
+// packed (packed_weights.h).
+Result<ModelWeights> load_weights(const GgufFile& file, const ModelConfig& config,
+                                  bool pack_matrices);
 
 }  // namespace cloister::engine

@@ -99,30 +99,45 @@ const kernels::SplitActivations& BatchInput::split(ActivationFormat format, Thre
   return buffer.view();
 }
 
+bool reads_packed(const Matrix& w, const kernels::KernelTable& table) {
+  return w.packed != nullptr && table.pack_panels != nullptr;
+}
+
+void blocked_matmul(const Matrix& w, const kernels::SplitActivations& x, float* y, size_t y_stride,
+                    ThreadPool* pool) {
+  const kernels::KernelTable& table = kernels::active_kernels();
+  const bool packed = reads_packed(w, table);
+  // Whole panels per thread, so that no panel is unpacked twice.
+  const size_t panels = (w.rows + kernels::kPanelRows - 1) / kernels::kPanelRows;
+  auto body = [&](size_t begin, size_t end) {
+    const size_t first = begin * kernels::kPanelRows;
+    const size_t last = std::min<size_t>(end * kernels::kPanelRows, w.rows);
+    kernels::GemmArgs args;
+    args.type = w.type;
+    if (packed) {
+      args.packed = w.packed + begin * kernels::packed_panel_bytes(w.cols);
+    } else {
+      args.weights = w.data.data() + first * w.row_stride;
+    }
+    args.row_stride = w.row_stride;
+    args.rows = last - first;
+    args.x = &x;
+    args.y = y + first;
+    args.y_stride = y_stride;
+    args.workspace = &thread_workspace();
+    table.gemm(args);
+  };
+  run_parallel(panels, body, pool);
+}
+
 void matmul(const Matrix& w, BatchInput& input, float* y, size_t y_stride, ThreadPool* pool) {
   assert(input.cols() == w.cols);
   const kernels::KernelTable& table = kernels::active_kernels();
   const ActivationFormat format = kernels::activation_format(w.type);
   const size_t tokens = input.tokens();
-  if (table.gemm != nullptr && table.gemm_supports(w.type) && tokens >= kMinGemmTokens) {
-    // Whole panels per thread, so that no panel is unpacked twice.
-    const kernels::SplitActivations& x = input.split(format, pool);
-    const size_t panels = (w.rows + kernels::kPanelRows - 1) / kernels::kPanelRows;
-    auto body = [&](size_t begin, size_t end) {
-      const size_t first = begin * kernels::kPanelRows;
-      const size_t last = std::min<size_t>(end * kernels::kPanelRows, w.rows);
-      kernels::GemmArgs args;
-      args.type = w.type;
-      args.weights = w.data.data() + first * w.row_stride;
-      args.row_stride = w.row_stride;
-      args.rows = last - first;
-      args.x = &x;
-      args.y = y + first;
-      args.y_stride = y_stride;
-      args.workspace = &thread_workspace();
-      table.gemm(args);
-    };
-    run_parallel(panels, body, pool);
+  if (reads_packed(w, table) ||
+      (table.gemm != nullptr && table.gemm_supports(w.type) && tokens >= kMinGemmTokens)) {
+    blocked_matmul(w, input.split(format, pool), y, y_stride, pool);
     return;
   }
   const uint8_t* x = input.rows(format, pool);

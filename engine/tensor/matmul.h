@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/kernels.h"
 #include "engine/tensor/matrix.h"
@@ -50,7 +51,17 @@ class BatchInput {
 // y[t * y_stride + r] = (W x_t)[r] for every token t of `input` (W.cols
 // values each) and every row r of W. The result does not depend on the
 // thread count; a single token takes row dot products and a batch the blocked
-// kernels, which sum in another order (a difference of float rounding).
+// kernels, which sum in another order (a difference of float rounding). A
+// matrix packed at load always takes the blocked kernels.
 void matmul(const Matrix& w, BatchInput& input, float* y, size_t y_stride, ThreadPool* pool);
+
+// Returns true if the active kernels multiply `w` from its packed panels.
+bool reads_packed(const Matrix& w, const kernels::KernelTable& table);
+
+// The blocked part of matmul: y for every token of `x`, which is in w's
+// activation format, with the active path's blocked kernels (which must take
+// w's type).
+void blocked_matmul(const Matrix& w, const kernels::SplitActivations& x, float* y, size_t y_stride,
+                    ThreadPool* pool);
 
 }  // namespace cloister::engine

@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "engine/gguf/gguf.h"
 #include "engine/kernels/dispatch.h"
+#include "engine/model/transformer.h"
 #include "engine/tensor/thread_pool.h"
 #include "tools/cloister-engine/commands.h"
 #include "tools/cloister-engine/random_model.h"
@@ -36,6 +37,7 @@ struct BenchArgs {
   std::string shape = "tinyllama";
   std::string quantization = "q8_0";
   uint32_t bandwidth_mib = 1024;
+  bool no_pack = false;
 };
 
 double seconds_since(Clock::time_point start) {
@@ -164,8 +166,12 @@ int run_bench(Program& program, const BenchArgs& args) {
     Status set = engine::kernels::set_kernel_path(*path);
     if (!set.ok()) return program.fail(set.error());
   }
-  Result<std::shared_ptr<const engine::Model>> model = engine::Model::load(args.model);
+  engine::LoadOptions load;
+  load.pack_weights = !args.no_pack;
+  const Clock::time_point load_start = Clock::now();
+  Result<std::shared_ptr<const engine::Model>> model = engine::Model::load(args.model, load);
   if (!model.ok()) return program.fail(model.error());
+  const double load_seconds = seconds_since(load_start);
   const uint64_t weight_bytes = weight_bytes_per_token((*model)->file());
 
   // A short warm-up reads every weight page once.
@@ -177,9 +183,10 @@ int run_bench(Program& program, const BenchArgs& args) {
   std::printf("model: %s (%.3f GB of weights read per decode step)\n", args.model.c_str(),
               static_cast<double>(weight_bytes) / 1e9);
   std::printf(
-      "kernels: %s, threads: %u\n",
+      "kernels: %s, threads: %u, load %.2f s, packed at load: %.3f GB\n",
       std::string(engine::kernels::kernel_path_name(engine::kernels::active_kernel_path())).c_str(),
-      args.threads);
+      args.threads, load_seconds,
+      static_cast<double>((*model)->transformer().weights().packed.bytes()) / 1e9);
   Result<Speeds> single = measure(**model, args, 1);
   if (!single.ok()) return program.fail(single.error());
   std::printf("prefill pp%u: %.1f tok/s\n", args.prompt, single->prefill);
@@ -213,6 +220,8 @@ void add_bench_command(Program& program) {
       ->check(CLI::Range(1u, 256u));
   command->add_option("-r,--repetitions", args->repetitions, "runs; the best is printed");
   command->add_option("--kernels", args->kernels, "force a kernel path: scalar, avx2, avx512, amx");
+  command->add_flag("--no-pack", args->no_pack,
+                    "keep every weight in the file's mapping (no packing at load), to compare");
   command->add_option("--write-random", args->write_random,
                       "first write a random-weight model to this file");
   command->add_option("--shape", args->shape, "random model shape: tinyllama (default) or 125m");

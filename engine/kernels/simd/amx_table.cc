@@ -11,6 +11,9 @@ KernelTable make_table() {
   KernelTable t = avx512_kernels();
   t.path = KernelPath::kAmx;
   t.gemm = simd::amx_gemm;
+  // amx_gemm does not read packed panels, and prefill is faster with tiles
+  // than with the packed VNNI kernel, so this path does not pack.
+  t.pack_panels = nullptr;
   return t;
 }
 #else

@@ -3,6 +3,8 @@
 // panel is multiplied with 4 activation bytes of each token (broadcast) by
 // VPDPBUSD, accumulating int32 sums per block; per block, the sums become
 // floats once, times the row scales and the token's activation scale.
+// Panels are unpacked from the rows per call, or read as they are where the
+// matrix was packed at load (gemm.h).
 #include "engine/kernels/simd/avx512_kernels.h"
 #include "engine/kernels/simd/target.h"
 
@@ -28,20 +30,25 @@ struct TokenRows {
 };
 
 // Computes rows [16 * v, 16 * v + 16) for v < kVectors of `panel`, for
-// kTokens tokens, and stores the valid rows of each into y.
-template <int kVectors, int kTokens, int kBlock, bool kMin>
+// kTokens tokens, and stores the valid rows of each into y. A packed panel
+// (kPacked) has its scales in halves. `next` advances by `prefetch_step`
+// bytes per block.
+template <int kVectors, int kTokens, int kBlock, bool kMin, bool kPacked>
 CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRows* tokens,
-                                         float* y, size_t y_stride) {
+                                         float* y, size_t y_stride, PanelPrefetcher& next,
+                                         size_t prefetch_step) {
   const size_t cols = panel.cols;
   const size_t blocks = cols / kBlock;
   const int32_t zero_point = panel.zero_point;
   const uint8_t* wq[kVectors];
   const float* ws[kVectors];
+  const uint16_t* hs[kVectors];
   const float* wm[kVectors];
 #pragma GCC unroll 16
   for (int v = 0; v < kVectors; ++v) {
     wq[v] = panel.vector_q(v);
-    ws[v] = panel.vector_scale(v);
+    ws[v] = kPacked ? nullptr : panel.vector_scale(v);
+    hs[v] = kPacked ? panel.vector_scale_f16(v) : nullptr;
     wm[v] = kMin ? panel.vector_min(v) : nullptr;
   }
   __m512 f[kVectors][kTokens];
@@ -51,6 +58,7 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
     for (int t = 0; t < kTokens; ++t) f[v][t] = _mm512_setzero_ps();
   }
   for (size_t b = 0; b < blocks; ++b) {
+    next.advance(prefetch_step);
     __m512i acc[kVectors][kTokens];
 #pragma GCC unroll 16
     for (int t = 0; t < kTokens; ++t) {
@@ -80,7 +88,13 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
     const size_t scale_block = kBlock == 32 ? b : b / 2;
 #pragma GCC unroll 16
     for (int v = 0; v < kVectors; ++v) {
-      const __m512 row_scale = _mm512_loadu_ps(ws[v] + b * 16);
+      __m512 row_scale;
+      if constexpr (kPacked) {
+        const __m256i halves = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(hs[v] + b * 16));
+        row_scale = _mm512_maskz_cvtph_ps(0xffff, halves);
+      } else {
+        row_scale = _mm512_loadu_ps(ws[v] + b * 16);
+      }
 #pragma GCC unroll 16
       for (int t = 0; t < kTokens; ++t) {
         const __m512 scale = _mm512_mul_ps(row_scale, _mm512_set1_ps(tokens[t].scale[scale_block]));
@@ -107,44 +121,84 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
   }
 }
 
-template <int kVectors, int kBlock, bool kMin>
+template <int kVectors, int kBlock, bool kMin, bool kPacked>
 void run_tokens(const WeightPanel& panel, const TokenRows* tokens, size_t count, float* y,
-                size_t y_stride) {
+                size_t y_stride, PanelPrefetcher& next, size_t step) {
   switch (count) {
-    case 1: return micro_kernel<kVectors, 1, kBlock, kMin>(panel, tokens, y, y_stride);
-    case 2: return micro_kernel<kVectors, 2, kBlock, kMin>(panel, tokens, y, y_stride);
-    case 3: return micro_kernel<kVectors, 3, kBlock, kMin>(panel, tokens, y, y_stride);
-    case 4: return micro_kernel<kVectors, 4, kBlock, kMin>(panel, tokens, y, y_stride);
-    case 5: return micro_kernel<kVectors, 5, kBlock, kMin>(panel, tokens, y, y_stride);
-    case 6: return micro_kernel<kVectors, 6, kBlock, kMin>(panel, tokens, y, y_stride);
-    case 7: return micro_kernel<kVectors, 7, kBlock, kMin>(panel, tokens, y, y_stride);
-    default: return micro_kernel<kVectors, 8, kBlock, kMin>(panel, tokens, y, y_stride);
+    case 1:
+      return micro_kernel<kVectors, 1, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
+                                                              step);
+    case 2:
+      return micro_kernel<kVectors, 2, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
+                                                              step);
+    case 3:
+      return micro_kernel<kVectors, 3, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
+                                                              step);
+    case 4:
+      return micro_kernel<kVectors, 4, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
+                                                              step);
+    case 5:
+      return micro_kernel<kVectors, 5, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
+                                                              step);
+    case 6:
+      return micro_kernel<kVectors, 6, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
+                                                              step);
+    case 7:
+      return micro_kernel<kVectors, 7, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
+                                                              step);
+    default:
+      return micro_kernel<kVectors, 8, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
+                                                              step);
+  }
+}
+
+// Multiplies one panel with every token of x, 8 at a time. Only the first
+// pass over the panel advances `next`.
+template <int kBlock, bool kMin, bool kPacked>
+void multiply_panel(const GemmArgs& a, const WeightPanel& panel, size_t r0, PanelPrefetcher& next,
+                    size_t step) {
+  const SplitActivations& x = *a.x;
+  PanelPrefetcher done;
+  for (size_t t0 = 0; t0 < x.tokens; t0 += kTokensPerPass) {
+    const size_t count = std::min(kTokensPerPass, x.tokens - t0);
+    TokenRows tokens[kTokensPerPass];
+    for (size_t t = 0; t < count; ++t) {
+      const size_t token = t0 + t;
+      tokens[t] = {x.q + token * x.cols, x.scale + token * (x.cols / 32),
+                   x.sum16 + token * (x.cols / 16), x.scaled_sum + token * (x.cols / 32)};
+    }
+    float* y = a.y + t0 * a.y_stride + r0;
+    PanelPrefetcher& prefetch = t0 == 0 ? next : done;
+    if (panel.vectors() == 2) {
+      run_tokens<2, kBlock, kMin, kPacked>(panel, tokens, count, y, a.y_stride, prefetch, step);
+    } else {
+      run_tokens<1, kBlock, kMin, kPacked>(panel, tokens, count, y, a.y_stride, prefetch, step);
+    }
   }
 }
 
 template <int kBlock, bool kMin>
 void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
-  const SplitActivations& x = *a.x;
   for (size_t r0 = 0; r0 < a.rows; r0 += kPanelRows) {
     const size_t rows = std::min(kPanelRows, a.rows - r0);
     const uint8_t* weights = a.weights + r0 * a.row_stride;
     PanelPrefetcher next_panel(weights + rows * a.row_stride, rows * a.row_stride);
     avx512_unpack_panel(a.type, weights, a.row_stride, rows, panel, next_panel);
-    for (size_t t0 = 0; t0 < x.tokens; t0 += kTokensPerPass) {
-      const size_t count = std::min(kTokensPerPass, x.tokens - t0);
-      TokenRows tokens[kTokensPerPass];
-      for (size_t t = 0; t < count; ++t) {
-        const size_t token = t0 + t;
-        tokens[t] = {x.q + token * x.cols, x.scale + token * (x.cols / 32),
-                     x.sum16 + token * (x.cols / 16), x.scaled_sum + token * (x.cols / 32)};
-      }
-      float* y = a.y + t0 * a.y_stride + r0;
-      if (panel.vectors() == 2) {
-        run_tokens<2, kBlock, kMin>(panel, tokens, count, y, a.y_stride);
-      } else {
-        run_tokens<1, kBlock, kMin>(panel, tokens, count, y, a.y_stride);
-      }
-    }
+    PanelPrefetcher none;
+    multiply_panel<kBlock, kMin, false>(a, panel, r0, none, 0);
+  }
+}
+
+// Packed panels are read straight from memory, so the next one is
+// prefetched while this one is multiplied.
+void gemm_packed_panels(const GemmArgs& a) {
+  const size_t cols = a.x->cols;
+  const size_t bytes = packed_panel_bytes(cols);
+  for (size_t r0 = 0; r0 < a.rows; r0 += kPanelRows) {
+    const uint8_t* data = a.packed + r0 / kPanelRows * bytes;
+    const WeightPanel panel = packed_panel(data, std::min(kPanelRows, a.rows - r0), cols);
+    PanelPrefetcher next_panel(data + bytes, r0 + kPanelRows < a.rows ? bytes : 0);
+    multiply_panel<32, false, true>(a, panel, r0, next_panel, bytes / (cols / 32));
   }
 }
 
@@ -153,6 +207,10 @@ void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
 bool avx512_gemm_supports(TensorType type) { return gemm_type_supported(type); }
 
 void avx512_gemm(const GemmArgs& a) {
+  if (a.packed != nullptr) {
+    gemm_packed_panels(a);
+    return;
+  }
   WeightPanel panel = gemm_panel_for(a.type, a.x->cols, *a.workspace);
   if (panel.block == 16) {
     gemm_blocks<16, false>(a, panel);

@@ -17,6 +17,10 @@ void avx512_unpack_panel(TensorType type, const uint8_t* weights, size_t row_str
 // The blocked product (GemmFn) with AVX-512 VNNI.
 void avx512_gemm(const GemmArgs& args);
 
+// Packs rows of a packable type for avx512_gemm (PackFn).
+void avx512_pack_panels(TensorType type, const uint8_t* weights, size_t row_stride, size_t rows,
+                        size_t cols, uint8_t* out);
+
 // Returns true for the types avx512_gemm takes.
 bool avx512_gemm_supports(TensorType type);
 

@@ -14,6 +14,7 @@ KernelTable make_table() {
   t.path = KernelPath::kAvx512;
   t.gemm = simd::avx512_gemm;
   t.gemm_supports = simd::avx512_gemm_supports;
+  t.pack_panels = simd::avx512_pack_panels;
   return t;
 }
 #else

@@ -1,0 +1,150 @@
+// Packing at load: which matrices are packed, that products read the packed
+// copy and agree with the file's rows, and that the file pages given back
+// read the same afterwards.
+#include "engine/tensor/packed_weights.h"
+
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/kernels/dispatch.h"
+#include "engine/kernels/kernels.h"
+#include "engine/tensor/matmul.h"
+#include "engine/tensor/matvec.h"
+#include "testing/temp_dir.h"
+
+namespace cloister::engine {
+namespace {
+
+constexpr uint64_t kRows = 45;  // a last panel of 13 rows
+constexpr uint64_t kCols = 256;
+
+// Restores the machine's default path when a test that forced one ends.
+class KernelPathGuard {
+ public:
+  KernelPathGuard() : saved_(kernels::active_kernel_path()) {}
+  KernelPathGuard(const KernelPathGuard&) = delete;
+  KernelPathGuard& operator=(const KernelPathGuard&) = delete;
+  ~KernelPathGuard() { (void)kernels::set_kernel_path(saved_); }
+
+ private:
+  kernels::KernelPath saved_;
+};
+
+std::vector<float> random_values(size_t n, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+// A file holding a Q8_0 matrix and then an F16 one, page-aligned, mapped.
+class PackedWeightsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::mt19937 rng(7);
+    Bytes contents;
+    for (TensorType type : {TensorType::kQ8_0, TensorType::kF16}) {
+      const uint64_t stride = *row_bytes(type, kCols);
+      const size_t offset = contents.size();
+      contents.resize(offset + stride * kRows);
+      for (uint64_t r = 0; r < kRows; ++r) {
+        kernels::quantize_row(type, random_values(kCols, rng),
+                              std::span<uint8_t>(contents).subspan(offset + r * stride, stride));
+      }
+      contents.resize((contents.size() + 4095) / 4096 * 4096);
+      offsets_.push_back(offset);
+    }
+    const auto path = dir_.path() / "weights.bin";
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(contents.data()),
+               static_cast<std::streamsize>(contents.size()));
+    Result<std::shared_ptr<const MappedFile>> mapped = MappedFile::open(path);
+    ASSERT_TRUE(mapped.ok()) << mapped.error().message();
+    mapping_ = *mapped;
+    contents_ = contents;
+    q8_0_ = matrix(TensorType::kQ8_0, offsets_[0]);
+    f16_ = matrix(TensorType::kF16, offsets_[1]);
+    x_ = random_values(3 * kCols, rng);
+  }
+
+  Matrix matrix(TensorType type, size_t offset) const {
+    const uint64_t stride = *row_bytes(type, kCols);
+    return {"m", type, kRows, kCols, stride, mapping_->bytes().subspan(offset, stride * kRows)};
+  }
+
+  testing::TempDir dir_;
+  std::shared_ptr<const MappedFile> mapping_;
+  Bytes contents_;
+  std::vector<size_t> offsets_;
+  Matrix q8_0_;
+  Matrix f16_;
+  std::vector<float> x_;  // three tokens' activations
+};
+
+TEST_F(PackedWeightsTest, PacksQ8_0OnlyOnPathsThatReadPackedPanels) {
+  KernelPathGuard guard;
+  for (kernels::KernelPath path : kernels::supported_kernel_paths()) {
+    ASSERT_TRUE(kernels::set_kernel_path(path).ok());
+    Matrix q8_0 = q8_0_;
+    Matrix f16 = f16_;
+    Matrix* matrices[] = {&q8_0, &f16};
+    const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
+    EXPECT_EQ(f16.packed, nullptr);
+    if (kernels::active_kernels().pack_panels == nullptr) {
+      EXPECT_EQ(packed.bytes(), 0u) << kernels::kernel_path_name(path);
+      EXPECT_EQ(q8_0.packed, nullptr);
+      continue;
+    }
+    // Two panels of 32 rows, each the size of 32 rows of the file.
+    EXPECT_EQ(packed.bytes(), 2 * 32 * q8_0.row_stride);
+    EXPECT_NE(q8_0.packed, nullptr);
+  }
+}
+
+TEST_F(PackedWeightsTest, ProductsOfAPackedMatrixAgreeWithTheFilesRows) {
+  Matrix packed_q8_0 = q8_0_;
+  Matrix* matrices[] = {&packed_q8_0};
+  const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
+  if (packed.bytes() == 0) GTEST_SKIP() << "this machine's kernel path does not pack";
+
+  // A batch takes the same blocked kernel either way, and the scales are
+  // exact in halves: the same sums, bit for bit.
+  BatchInput input;
+  std::vector<float> expected(3 * kRows);
+  std::vector<float> got(3 * kRows);
+  input.set(x_.data(), 3, kCols);
+  matmul(q8_0_, input, expected.data(), kRows, nullptr);
+  input.set(x_.data(), 3, kCols);
+  matmul(packed_q8_0, input, got.data(), kRows, nullptr);
+  EXPECT_EQ(got, expected);
+
+  // One token: the packed panels against row dot products, which sum in
+  // another order.
+  InputVector vector;
+  std::vector<float> by_rows(kRows);
+  std::vector<float> by_panels(kRows);
+  vector.set(std::span<const float>(x_).first(kCols));
+  matvec(q8_0_, vector, by_rows, nullptr);
+  vector.set(std::span<const float>(x_).first(kCols));
+  matvec(packed_q8_0, vector, by_panels, nullptr);
+  for (uint64_t r = 0; r < kRows; ++r) {
+    EXPECT_NEAR(by_panels[r], by_rows[r], 1e-4 * (std::fabs(by_rows[r]) + 1.0)) << "row " << r;
+  }
+}
+
+TEST_F(PackedWeightsTest, PagesGivenBackReadTheSameFromTheFile) {
+  Matrix q8_0 = q8_0_;
+  Matrix* matrices[] = {&q8_0};
+  const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
+  mapping_->release(mapping_->bytes());  // also on paths that pack nothing
+  const ByteSpan now = mapping_->bytes();
+  ASSERT_EQ(now.size(), contents_.size());
+  EXPECT_TRUE(std::equal(now.begin(), now.end(), contents_.begin()));
+}
+
+}  // namespace
+}  // namespace cloister::engine
