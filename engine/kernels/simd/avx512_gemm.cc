@@ -189,16 +189,19 @@ void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
   }
 }
 
-// Packed panels are read straight from memory, so the next one is
-// prefetched while this one is multiplied.
+// Packed panels are read straight from memory. For a batch, the next one is
+// prefetched while this one is multiplied (8 sequences decoded 1.1x to 1.5x
+// faster with it); a single token is read faster by the hardware prefetcher
+// alone (24 tok/s with, 26 to 28 without, on the 1.1B Q8_0 model).
 void gemm_packed_panels(const GemmArgs& a) {
   const size_t cols = a.x->cols;
   const size_t bytes = packed_panel_bytes(cols);
+  const size_t prefetch_step = a.x->tokens > 1 ? bytes / (cols / 32) : 0;
   for (size_t r0 = 0; r0 < a.rows; r0 += kPanelRows) {
     const uint8_t* data = a.packed + r0 / kPanelRows * bytes;
     const WeightPanel panel = packed_panel(data, std::min(kPanelRows, a.rows - r0), cols);
     PanelPrefetcher next_panel(data + bytes, r0 + kPanelRows < a.rows ? bytes : 0);
-    multiply_panel<32, false, true>(a, panel, r0, next_panel, bytes / (cols / 32));
+    multiply_panel<32, false, true>(a, panel, r0, next_panel, prefetch_step);
   }
 }
 
