@@ -193,10 +193,6 @@ WeightPanel gemm_panel_for(TensorType type, size_t cols, GemmWorkspace& workspac
 
 bool packable(TensorType type) { return type == TensorType::kQ8_0; }
 
-size_t packed_panel_bytes(size_t cols) {
-  return kPanelRows * cols + kPanelRows * (cols / 32) * sizeof(uint16_t);
-}
-
 WeightPanel packed_panel(const uint8_t* data, size_t rows, size_t cols) {
   WeightPanel panel;
   panel.rows = rows;
@@ -205,7 +201,6 @@ WeightPanel packed_panel(const uint8_t* data, size_t rows, size_t cols) {
   // The kernels only read a packed panel; WeightPanel's pointers are mutable
   // because unpacking writes through them.
   panel.q = const_cast<uint8_t*>(data);
-  panel.scale_f16 = reinterpret_cast<const uint16_t*>(data + kPanelRows * cols);
   return panel;
 }
 

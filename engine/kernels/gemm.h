@@ -13,7 +13,12 @@
 // Q8_0 matrices can instead be packed once, at load, into this layout with
 // the scales kept as halves (exactly the f16 scales of the file): a packed
 // panel takes as many bytes as the 32 rows it came from, and the kernels
-// then read it as it is, with no unpacking per call (see PackedMatrix).
+// then read it as it is, with no unpacking per call (see PackedWeights).
+// A packed panel is stored block by block, in the order the kernels read it,
+// so that one product reads it as a single sequential stream: for each block
+// of 32 columns, the interleaved values of the first 16 rows (512 bytes),
+// those of the other 16, then the first vector's 16 scales and the second's
+// (32 bytes each).
 //
 // Each type's values become bytes q in 0..255 with value = scale * (q - z) +
 // min, where the zero point z is fixed per type (128 for Q8_0, 8 for Q4_0, 32
@@ -56,27 +61,38 @@ struct WeightPanel {
   uint8_t* q = nullptr;    // [vector][cols / 4][16 rows][4]
   float* scale = nullptr;  // [vector][cols / block][16 rows]
   float* min = nullptr;    // [vector][cols / 32][16 rows], when has_min
-  // In a packed panel: the scales as IEEE halves, [vector][cols / 32][16
-  // rows], in place of `scale`.
-  const uint16_t* scale_f16 = nullptr;
 
   size_t vectors() const { return (rows + kPanelLanes - 1) / kPanelLanes; }
   uint8_t* vector_q(size_t v) const { return q + v * cols * kPanelLanes; }
   float* vector_scale(size_t v) const { return scale + v * (cols / block) * kPanelLanes; }
   float* vector_min(size_t v) const { return min + v * (cols / 32) * kPanelLanes; }
-  const uint16_t* vector_scale_f16(size_t v) const {
-    return scale_f16 + v * (cols / block) * kPanelLanes;
-  }
 };
 
 // Returns true for the weight types that can be packed (Q8_0).
 bool packable(TensorType type);
 
-// Returns the bytes of one packed panel of rows of `cols` elements: the
-// values of kPanelRows rows, then their scales.
-size_t packed_panel_bytes(size_t cols);
+// One block of 32 columns of a packed panel: the values of both vectors,
+// then the scales of both, as halves.
+inline constexpr size_t kPackedVectorValues = kPanelLanes * 32;
+inline constexpr size_t kPackedVectorScales = kPanelLanes * sizeof(uint16_t);
+inline constexpr size_t kPackedBlockBytes = 2 * (kPackedVectorValues + kPackedVectorScales);
 
-// Returns a view of the packed panel at `data` holding `rows` rows.
+// Where vector v's values and scales of block b lie in the packed panel at
+// `panel`.
+template <typename Byte>
+Byte* packed_values(Byte* panel, size_t b, size_t v) {
+  return panel + b * kPackedBlockBytes + v * kPackedVectorValues;
+}
+template <typename Byte>
+Byte* packed_scales(Byte* panel, size_t b, size_t v) {
+  return panel + b * kPackedBlockBytes + 2 * kPackedVectorValues + v * kPackedVectorScales;
+}
+
+// Returns the bytes of one packed panel of rows of `cols` elements.
+inline size_t packed_panel_bytes(size_t cols) { return cols / 32 * kPackedBlockBytes; }
+
+// Returns a view of the packed panel at `data` holding `rows` rows; the
+// kernels address its blocks with packed_values and packed_scales.
 WeightPanel packed_panel(const uint8_t* data, size_t rows, size_t cols);
 
 // Packs `rows` rows of a packable type, starting at `weights`, into
