@@ -22,11 +22,8 @@ constexpr TensorType kTypes[] = {TensorType::kF32,  TensorType::kF16,  TensorTyp
                                  TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_K,
                                  TensorType::kQ5_K, TensorType::kQ6_K};
 
-void BM_MatVec(benchmark::State& state) {
-  const auto type = kTypes[state.range(0)];
-  const uint64_t rows = 1024;
-  const uint64_t cols = 1024;
-  std::mt19937 rng(1);
+// Returns `rows` rows of normally distributed values quantized to `type`.
+std::vector<uint8_t> random_rows(TensorType type, uint64_t rows, uint64_t cols, std::mt19937& rng) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> values(cols);
   const uint64_t stride = *row_bytes(type, cols);
@@ -35,6 +32,17 @@ void BM_MatVec(benchmark::State& state) {
     for (float& v : values) v = normal(rng);
     kernels::quantize_row(type, values, std::span<uint8_t>(data).subspan(r * stride, stride));
   }
+  return data;
+}
+
+void BM_MatVec(benchmark::State& state) {
+  const auto type = kTypes[state.range(0)];
+  const uint64_t rows = 1024;
+  const uint64_t cols = 1024;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const uint64_t stride = *row_bytes(type, cols);
+  const std::vector<uint8_t> data = random_rows(type, rows, cols, rng);
   Matrix matrix{"bench", type, rows, cols, stride, data};
   std::vector<float> x(cols);
   for (float& v : x) v = normal(rng);
@@ -60,13 +68,8 @@ void BM_MatMulBatch(benchmark::State& state) {
   const uint64_t cols = 2048;
   std::mt19937 rng(1);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(cols);
   const uint64_t stride = *row_bytes(type, cols);
-  std::vector<uint8_t> data(stride * rows);
-  for (uint64_t r = 0; r < rows; ++r) {
-    for (float& v : values) v = normal(rng);
-    kernels::quantize_row(type, values, std::span<uint8_t>(data).subspan(r * stride, stride));
-  }
+  const std::vector<uint8_t> data = random_rows(type, rows, cols, rng);
   Matrix matrix{"bench", type, rows, cols, stride, data};
   std::vector<float> x(tokens * cols);
   for (float& v : x) v = normal(rng);
@@ -93,13 +96,8 @@ void BM_MatMulPacked(benchmark::State& state) {
   const TensorType type = TensorType::kQ8_0;
   std::mt19937 rng(1);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(cols);
   const uint64_t stride = *row_bytes(type, cols);
-  std::vector<uint8_t> data(stride * rows);
-  for (uint64_t r = 0; r < rows; ++r) {
-    for (float& v : values) v = normal(rng);
-    kernels::quantize_row(type, values, std::span<uint8_t>(data).subspan(r * stride, stride));
-  }
+  const std::vector<uint8_t> data = random_rows(type, rows, cols, rng);
   Matrix matrix{"bench", type, rows, cols, stride, data};
   Matrix* matrices[] = {&matrix};
   const PackedWeights packed = pack ? PackedWeights::pack(matrices, nullptr) : PackedWeights();

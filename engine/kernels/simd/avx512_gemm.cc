@@ -15,7 +15,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <utility>
 
 namespace cloister::engine::kernels::simd {
 namespace {
@@ -122,35 +124,19 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
   }
 }
 
+template <int kVectors, int kBlock, bool kMin, bool kPacked, size_t... kIndex>
+constexpr auto micro_kernels_by_count(std::index_sequence<kIndex...> /*counts*/) {
+  return std::array{
+      &micro_kernel<kVectors, static_cast<int>(kIndex) + 1, kBlock, kMin, kPacked>...};
+}
+
+// Runs the micro kernel compiled for `count` (1 to kTokensPerPass) tokens.
 template <int kVectors, int kBlock, bool kMin, bool kPacked>
 void run_tokens(const WeightPanel& panel, const TokenRows* tokens, size_t count, float* y,
                 size_t y_stride, PanelPrefetcher& next, size_t step) {
-  switch (count) {
-    case 1:
-      return micro_kernel<kVectors, 1, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
-                                                              step);
-    case 2:
-      return micro_kernel<kVectors, 2, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
-                                                              step);
-    case 3:
-      return micro_kernel<kVectors, 3, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
-                                                              step);
-    case 4:
-      return micro_kernel<kVectors, 4, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
-                                                              step);
-    case 5:
-      return micro_kernel<kVectors, 5, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
-                                                              step);
-    case 6:
-      return micro_kernel<kVectors, 6, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
-                                                              step);
-    case 7:
-      return micro_kernel<kVectors, 7, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
-                                                              step);
-    default:
-      return micro_kernel<kVectors, 8, kBlock, kMin, kPacked>(panel, tokens, y, y_stride, next,
-                                                              step);
-  }
+  static constexpr auto kByCount = micro_kernels_by_count<kVectors, kBlock, kMin, kPacked>(
+      std::make_index_sequence<kTokensPerPass>());
+  kByCount[count - 1](panel, tokens, y, y_stride, next, step);
 }
 
 // Multiplies one panel with every token of x, 8 at a time. Only the first
