@@ -23,8 +23,8 @@ CLOISTER_TARGET_AVX512 void avx512_pack_panels(TensorType type, const uint8_t* w
     avx512_unpack_panel(type, weights + r0 * row_stride, row_stride,
                         std::min(kPanelRows, rows - r0), panel, none);
     uint8_t* packed = out + r0 / kPanelRows * panel_bytes;
-    // A last panel of 16 rows or fewer has one vector; the other stays zero.
-    std::memset(packed, 0, panel_bytes);
+    // A last panel of 16 rows or fewer has one vector; the other is zeros.
+    if (panel.vectors() < 2) std::memset(packed, 0, panel_bytes);
     for (size_t b = 0; b < cols / 32; ++b) {
       for (size_t v = 0; v < panel.vectors(); ++v) {
         std::memcpy(packed_values(packed, b, v), panel.vector_q(v) + b * kPackedVectorValues,
