@@ -179,9 +179,10 @@ void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
 // Packed panels are read straight from memory, each as one sequential
 // stream. For a batch, every line of the next one is prefetched while this
 // one is multiplied: on the 1.1B Q8_0 model 8 sequences decoded at 217 tok/s
-// with it and 137 without, and at 91 to 115 when only every 2nd or 4th line,
-// or the start of each page, was prefetched. A single token is read faster
-// by the hardware prefetcher alone (24 tok/s with, 26 to 28 without).
+// with it and 137 without; in later runs, 168 to 179 with every line and 91
+// to 115 when only every 2nd or 4th line, or the start of each page, was
+// prefetched. A single token is read faster by the hardware prefetcher alone
+// (24 tok/s with, 26 to 28 without).
 void gemm_packed_panels(const GemmArgs& a) {
   const size_t cols = a.x->cols;
   const size_t bytes = packed_panel_bytes(cols);
