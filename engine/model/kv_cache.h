@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
-#include <vector>
 
 #include "engine/model/config.h"
 
@@ -16,6 +16,11 @@ class KvCache {
  public:
   // Reserves room for `capacity` positions of a model shaped like `config`.
   KvCache(const ModelConfig& config, uint32_t capacity);
+  KvCache(const KvCache& other);  // a copy of every position, written or not
+  KvCache& operator=(const KvCache&) = delete;
+  KvCache(KvCache&&) noexcept = default;
+  KvCache& operator=(KvCache&&) noexcept = default;
+  ~KvCache() = default;
 
   uint32_t capacity() const { return capacity_; }
   // Halves from one position's key (value) row to the next position's.
@@ -30,11 +35,14 @@ class KvCache {
   std::span<const uint16_t> value(uint32_t layer, uint32_t pos) const;
 
  private:
+  size_t row(uint32_t layer, uint32_t pos) const;  // index of (layer, pos) in either array
+
   uint32_t capacity_;
   size_t key_width_;
   size_t value_width_;
-  std::vector<uint16_t> keys_;    // [layer][pos][key_width]
-  std::vector<uint16_t> values_;  // [layer][pos][value_width]
+  size_t size_;                         // layers * capacity: rows in each array
+  std::unique_ptr<uint16_t[]> keys_;    // [layer][pos][key_width]
+  std::unique_ptr<uint16_t[]> values_;  // [layer][pos][value_width]
 };
 
 }  // namespace cloister::engine
