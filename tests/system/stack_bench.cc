@@ -69,8 +69,10 @@ double decode_speed(uint32_t tokens, Clock::time_point first, Clock::time_point 
 }
 
 // The bare engine in this process, as the enclave's embedded back end runs
-// it: the prompt as plain text, OpenAI's sampler (temperature and top-p).
-Result<Run> bare_engine_run(const engine::Model& model, uint32_t max_tokens) {
+// it: one generator kept across requests, the prompt as plain text, OpenAI's
+// sampler (temperature and top-p).
+Result<Run> bare_engine_run(const engine::Model& model, engine::Generator& generator,
+                            uint32_t max_tokens) {
   engine::GenerationOptions options;
   options.sampling.temperature = static_cast<float>(kTemperature);
   options.sampling.top_p = 1;
@@ -81,15 +83,27 @@ Result<Run> bare_engine_run(const engine::Model& model, uint32_t max_tokens) {
   const std::vector<engine::TokenId> prompt = model.tokenize(kPrompt, true, false);
   std::optional<Clock::time_point> first;
   Clock::time_point last;
+  uint32_t tokens = 0;
   const Clock::time_point start = Clock::now();
-  CLOISTER_ASSIGN_OR_RETURN(engine::Completion completion,
-                            engine::generate(model, prompt, options, [&](std::string_view) {
-                              last = Clock::now();
-                              if (!first) first = last;
-                            }));
+  CLOISTER_ASSIGN_OR_RETURN(engine::SequenceId id, generator.add_sequence(prompt, options));
+  for (bool finished = false; !finished;) {
+    CLOISTER_ASSIGN_OR_RETURN(std::vector<engine::SequenceEvent> events, generator.step());
+    if (events.empty()) break;
+    const engine::SequenceEvent& event = events.front();
+    // The end-of-turn token is not part of the answer, as the enclave counts.
+    const bool end_of_turn = event.token && event.finished &&
+                             *event.finished == engine::FinishReason::kStop &&
+                             model.is_end_of_generation(*event.token);
+    if (event.token && !end_of_turn) ++tokens;
+    if (!event.text.empty()) {
+      last = Clock::now();
+      if (!first) first = last;
+    }
+    finished = event.finished.has_value();
+  }
+  generator.remove_sequence(id);
   if (!first) return Error(ErrorCode::kInternal, "the engine produced no text");
-  return Run{milliseconds(*first - start), decode_speed(completion.completion_tokens, *first, last),
-             completion.completion_tokens};
+  return Run{milliseconds(*first - start), decode_speed(tokens, *first, last), tokens};
 }
 
 // The same generation through a verified session relayed by the host.
@@ -125,6 +139,7 @@ size_t resident_kib(pid_t pid) {
 
 Status run(const Options& options) {
   CLOISTER_ASSIGN_OR_RETURN(auto model, engine::Model::load(options.model));
+  engine::Generator generator(*model, {});  // one sequence, one thread, as the enclave runs
   LocalStack stack(options.model, options.enclave_binary, options.host_binary);
   // Room for the idle sessions and for every session the runs open, in case
   // the host has not yet seen the runs' sessions close.
@@ -145,14 +160,14 @@ Status run(const Options& options) {
 
   // Generation: bare and through the stack, alternating, after one warm-up each.
   CLOISTER_ASSIGN_OR_RETURN(RelayedSession relayed, stack.open_session());
-  CLOISTER_TRY(bare_engine_run(*model, options.tokens));
+  CLOISTER_TRY(bare_engine_run(*model, generator, options.tokens));
   CLOISTER_TRY(stack_run(*relayed.client, options.tokens));
   std::vector<double> bare_ttft, bare_speed, stack_ttft, stack_speed;
   std::vector<double> speed_ratios;  // per pair of neighbouring runs, so slow drift cancels
   std::vector<double> open_fresh, open_cached, new_session_ttft;
   uint32_t tokens = 0;
   for (int i = 0; i < options.runs; ++i) {
-    CLOISTER_ASSIGN_OR_RETURN(Run bare, bare_engine_run(*model, options.tokens));
+    CLOISTER_ASSIGN_OR_RETURN(Run bare, bare_engine_run(*model, generator, options.tokens));
     CLOISTER_ASSIGN_OR_RETURN(Run stacked, stack_run(*relayed.client, options.tokens));
     if (bare.tokens != stacked.tokens) {
       return Error(ErrorCode::kInternal, "the stack generated " + std::to_string(stacked.tokens) +
