@@ -1,5 +1,6 @@
 #include "enclave/session_handler.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -14,6 +15,13 @@ namespace {
 
 using session::StreamId;
 using Steady = std::chrono::steady_clock;
+
+// The shortest time between two frames of text on a session: a quarter of a
+// 60 Hz display's frame, so no reader sees the difference, while a model that
+// makes thousands of tokens a second sends a frame per few tokens instead of
+// one per token (each frame costs the engine's machine a seal, a write and
+// wake-ups). An engine slower than this gets a frame per token as before.
+constexpr auto kTextFrameInterval = std::chrono::milliseconds(4);
 
 double seconds_since(Steady::time_point start) {
   return std::chrono::duration<double>(Steady::now() - start).count();
@@ -48,11 +56,14 @@ class StreamState final : public CompletionObserver {
   bool cancelled() const override { return cancelled_.load(); }
   void cancel() { cancelled_ = true; }
 
-  // True if the sender has something to write for this stream.
-  bool has_work() const {
-    return !wire_done && (!start_taken || !pending.empty() ||
-                          (!terminal_taken && !std::holds_alternative<std::monostate>(outcome)));
+  // True if the sender has this stream's start or end to write: those go
+  // out at once, while text may wait to share a frame.
+  bool has_urgent_work() const {
+    return !wire_done &&
+           (!start_taken || (!terminal_taken && !std::holds_alternative<std::monostate>(outcome)));
   }
+  // True if the sender has anything to write for this stream.
+  bool has_work() const { return has_urgent_work() || (!wire_done && !pending.empty()); }
 
   const StreamInfo info;
   bool start_taken = false;
@@ -109,11 +120,15 @@ void StreamState::on_text(std::string_view text) {
     outcome = ChatFailure{ChatErrorCode::kSlowReader,
                           "the answer outgrew its buffer because the client read too slowly"};
     cancel();
+    outbox_->changed.notify_all();
   } else {
+    // Only the first text since the sender last took this stream's text wakes
+    // it: the sender takes all of it, so later pieces need no wake-up each.
+    const bool first_pending = pending.empty();
     pending.append(text);
     buffered_bytes += text.size();
+    if (first_pending) outbox_->changed.notify_all();
   }
-  outbox_->changed.notify_all();
 }
 
 void StreamState::on_finished(engine::FinishReason reason, const Usage& usage) {
@@ -151,15 +166,22 @@ class Sender {
   void run() {
     std::unique_lock lock(outbox_->mutex);
     while (true) {
-      outbox_->changed.wait(
-          lock, [&] { return outbox_->closed || outbox_->streams.empty() || any_work(); });
-      if (outbox_->closed || outbox_->streams.empty()) {
+      outbox_->changed.wait(lock, [&] { return stopped() || any_work(); });
+      // Text waits until kTextFrameInterval has passed since the last text
+      // frame, so that a fast engine's tokens share frames; starts and ends
+      // go at once.
+      outbox_->changed.wait_until(lock, next_text_frame_,
+                                  [&] { return stopped() || any_urgent_work(); });
+      if (stopped()) {
         outbox_->sender_running = false;
         return;
       }
       std::vector<Work> round = take_round();
       lock.unlock();
       for (Work& work : round) perform(work);
+      const bool sent_text = std::any_of(round.begin(), round.end(),
+                                         [](const Work& work) { return !work.text.empty(); });
+      if (sent_text) next_text_frame_ = Steady::now() + kTextFrameInterval;
       round.clear();
       lock.lock();
       outbox_->reap();
@@ -175,11 +197,16 @@ class Sender {
     std::string collected;  // the whole answer, when not streaming
   };
 
+  bool stopped() const { return outbox_->closed || outbox_->streams.empty(); }
+
   bool any_work() const {
-    for (const auto& [id, state] : outbox_->streams) {
-      if (state->has_work()) return true;
-    }
-    return false;
+    return std::any_of(outbox_->streams.begin(), outbox_->streams.end(),
+                       [](const auto& entry) { return entry.second->has_work(); });
+  }
+
+  bool any_urgent_work() const {
+    return std::any_of(outbox_->streams.begin(), outbox_->streams.end(),
+                       [](const auto& entry) { return entry.second->has_urgent_work(); });
   }
 
   std::vector<Work> take_round() {
@@ -310,6 +337,7 @@ class Sender {
   const ServingContext& context_;
   std::shared_ptr<Outbox> outbox_;
   std::map<StreamId, Progress> progress_;
+  Steady::time_point next_text_frame_;  // text waits for this moment, unless it has passed
 };
 
 // Runs the sender on a thread of its own while the session has streams in
