@@ -13,6 +13,7 @@
 
 #include "base/encoding.h"
 #include "base/files.h"
+#include "enclave/session_handler.h"
 #include "enclave/testing/release_fixture.h"
 #include "enclave/testing/test_client.h"
 #include "net/http_client.h"
@@ -126,6 +127,27 @@ TEST_F(EnclaveTest, AttestsThenStreamsTheReferenceTextWithAVerifiedReceipt) {
   (*altered.end)["receipt"] = base64_encode(receipt);
   altered.content = response->content;
   EXPECT_FALSE(client->check_receipt(request, altered).ok());
+}
+
+TEST_F(EnclaveTest, AFastEnginesTokensShareTextFrames) {
+  start();
+  auto client = connect();
+  ASSERT_NE(client, nullptr);
+  // stories260K makes thousands of tokens a second; at one frame per token
+  // the 200 tokens would take 200 frames.
+  auto response = client->call(testing::chat_body(kFromBos, greedy(200)));
+  ASSERT_TRUE(response.ok()) << response.error().message();
+  ASSERT_EQ(response->content, reference_);
+  ASSERT_FALSE(response->delta_arrivals.empty());
+  // One text frame per interval while the answer streamed; twice that and a
+  // few more, because the frames' arrival times jitter (one per token would
+  // be 200).
+  const auto streamed = response->delta_arrivals.back() - response->delta_arrivals.front();
+  const size_t most = 2 * (1 + static_cast<size_t>(streamed / kTextFrameInterval)) + 4;
+  EXPECT_LE(response->deltas.size(), most)
+      << "over " << std::chrono::duration_cast<std::chrono::milliseconds>(streamed).count()
+      << " ms";
+  EXPECT_LT(response->deltas.size(), 200u);
 }
 
 TEST_F(EnclaveTest, ANonStreamedAnswerArrivesWholeInResponseEnd) {

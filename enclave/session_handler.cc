@@ -16,13 +16,6 @@ namespace {
 using session::StreamId;
 using Steady = std::chrono::steady_clock;
 
-// The shortest time between two frames of text on a session: a quarter of a
-// 60 Hz display's frame, so no reader sees the difference, while a model that
-// makes thousands of tokens a second sends a frame per few tokens instead of
-// one per token (each frame costs the engine's machine a seal, a write and
-// wake-ups). An engine slower than this gets a frame per token as before.
-constexpr auto kTextFrameInterval = std::chrono::milliseconds(4);
-
 double seconds_since(Steady::time_point start) {
   return std::chrono::duration<double>(Steady::now() - start).count();
 }

@@ -4,7 +4,8 @@
 // each stream's response-start, deltas and response-end (with its signed
 // receipt). Output waits in a per-stream buffer, so the engine never waits for
 // the network: a stream whose client reads too slowly is coalesced into larger
-// deltas, and ended with slow_reader once its buffer limit is reached.
+// deltas, and ended with slow_reader once its buffer limit is reached. Text
+// frames are paced (kTextFrameInterval), so a fast engine's tokens share them.
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,14 @@
 #include "session/session.h"
 
 namespace cloister::enclave {
+
+// The shortest time between two frames of text on a session: a quarter of a
+// 60 Hz display's frame, so no reader sees the difference, while a model that
+// makes thousands of tokens a second sends a frame per few tokens instead of
+// one per token (each frame costs the enclave's machine a seal, a write and
+// wake-ups). An engine slower than this gets a frame per token. Starts and
+// ends of responses are never held back.
+inline constexpr std::chrono::milliseconds kTextFrameInterval{4};
 
 struct ServingLimits {
   size_t max_requests_per_session = 8;                 // chat requests in progress at once
