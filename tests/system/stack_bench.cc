@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--host") {
       options.host_binary = std::filesystem::absolute(value).string();
     } else if (flag == "--model") {
-      options.model = value;
+      options.model = std::filesystem::absolute(value);  // the enclave runs elsewhere
     } else if (flag == "--tokens") {
       options.tokens = static_cast<uint32_t>(std::stoul(value));
     } else if (flag == "--runs") {
