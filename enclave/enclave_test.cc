@@ -140,14 +140,13 @@ TEST_F(EnclaveTest, AFastEnginesTokensShareTextFrames) {
   ASSERT_EQ(response->content, reference_);
   ASSERT_FALSE(response->delta_arrivals.empty());
   // One text frame per interval while the answer streamed; twice that and a
-  // few more, because the frames' arrival times jitter (one per token would
-  // be 200).
+  // few more, because the frames' arrival times jitter. (Without pacing this
+  // saw 110 and 199 frames where it allowed 9; it holds at any engine speed.)
   const auto streamed = response->delta_arrivals.back() - response->delta_arrivals.front();
   const size_t most = 2 * (1 + static_cast<size_t>(streamed / kTextFrameInterval)) + 4;
   EXPECT_LE(response->deltas.size(), most)
       << "over " << std::chrono::duration_cast<std::chrono::milliseconds>(streamed).count()
       << " ms";
-  EXPECT_LT(response->deltas.size(), 200u);
 }
 
 TEST_F(EnclaveTest, ANonStreamedAnswerArrivesWholeInResponseEnd) {
