@@ -200,4 +200,12 @@ Result<Completion> generate(const Model& model, std::span<const TokenId> prompt,
                             const std::function<void(std::string_view)>& on_text = {},
                             const std::atomic<bool>* cancel = nullptr, unsigned threads = 1);
 
+// The same on `generator` (made for `model`, with room for one more
+// sequence), which a caller keeps across generations to reuse its buffers.
+// The sequence is removed again before this returns.
+Result<Completion> generate(Generator& generator, const Model& model,
+                            std::span<const TokenId> prompt, const GenerationOptions& options,
+                            const std::function<void(std::string_view)>& on_text = {},
+                            const std::atomic<bool>* cancel = nullptr);
+
 }  // namespace cloister::engine

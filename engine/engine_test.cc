@@ -58,6 +58,23 @@ TEST(Engine, GeneratesTheStories260KReferenceTextThroughThePublicApi) {
   EXPECT_EQ(model->detokenize(completion->tokens), completion->text);
 }
 
+TEST(Engine, AKeptGeneratorGivesTheReferenceTextAgainAndAgain) {
+  CLOISTER_TEST_DATA(model_path, "models/stories260K.gguf");
+  CLOISTER_TEST_DATA(expected_path, "models/stories260K.greedy200.txt");
+  Bytes expected = testing::read_test_file(expected_path);
+  auto model = load_or_fail(model_path);
+  ASSERT_NE(model, nullptr);
+  Generator generator(*model, {});
+  const std::vector<TokenId> prompt = model->tokenize("", true, false);
+  for (int run = 0; run < 3; ++run) {
+    Result<Completion> completion = generate(generator, *model, prompt, greedy(200));
+    ASSERT_TRUE(completion.ok()) << completion.error().message();
+    EXPECT_EQ(completion->text, std::string(expected.begin(), expected.end())) << "run " << run;
+    EXPECT_EQ(completion->completion_tokens, 200u);
+    EXPECT_EQ(generator.sequence_count(), 0u);  // each run's sequence is removed again
+  }
+}
+
 TEST(Engine, ThreadsDoNotChangeTheResult) {
   CLOISTER_TEST_DATA(model_path, "models/stories260K.gguf");
   auto model = load_or_fail(model_path);

@@ -201,6 +201,13 @@ Result<Completion> generate(const Model& model, std::span<const TokenId> prompt,
   GeneratorOptions generator_options;
   generator_options.threads = threads;
   Generator generator(model, generator_options);
+  return generate(generator, model, prompt, options, on_text, cancel);
+}
+
+Result<Completion> generate(Generator& generator, const Model& model,
+                            std::span<const TokenId> prompt, const GenerationOptions& options,
+                            const std::function<void(std::string_view)>& on_text,
+                            const std::atomic<bool>* cancel) {
   CLOISTER_ASSIGN_OR_RETURN(SequenceId id, generator.add_sequence(prompt, options));
   Completion completion;
   completion.prompt_tokens = static_cast<uint32_t>(prompt.size());
@@ -209,9 +216,13 @@ Result<Completion> generate(const Model& model, std::span<const TokenId> prompt,
       completion.finish_reason = FinishReason::kCancelled;
       break;
     }
-    CLOISTER_ASSIGN_OR_RETURN(std::vector<SequenceEvent> events, generator.step());
-    if (events.empty()) break;
-    const SequenceEvent& event = events.front();
+    Result<std::vector<SequenceEvent>> events = generator.step();
+    if (!events.ok()) {
+      generator.remove_sequence(id);
+      return events.error();
+    }
+    if (events->empty()) break;
+    const SequenceEvent& event = events->front();
     if (event.token &&
         !(event.finished && *event.finished == FinishReason::kStop &&
           model.is_end_of_generation(*event.token) && !options.ignore_end_of_generation)) {

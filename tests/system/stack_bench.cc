@@ -83,27 +83,16 @@ Result<Run> bare_engine_run(const engine::Model& model, engine::Generator& gener
   const std::vector<engine::TokenId> prompt = model.tokenize(kPrompt, true, false);
   std::optional<Clock::time_point> first;
   Clock::time_point last;
-  uint32_t tokens = 0;
   const Clock::time_point start = Clock::now();
-  CLOISTER_ASSIGN_OR_RETURN(engine::SequenceId id, generator.add_sequence(prompt, options));
-  for (bool finished = false; !finished;) {
-    CLOISTER_ASSIGN_OR_RETURN(std::vector<engine::SequenceEvent> events, generator.step());
-    if (events.empty()) break;
-    const engine::SequenceEvent& event = events.front();
-    // The end-of-turn token is not part of the answer, as the enclave counts.
-    const bool end_of_turn = event.token && event.finished &&
-                             *event.finished == engine::FinishReason::kStop &&
-                             model.is_end_of_generation(*event.token);
-    if (event.token && !end_of_turn) ++tokens;
-    if (!event.text.empty()) {
-      last = Clock::now();
-      if (!first) first = last;
-    }
-    finished = event.finished.has_value();
-  }
-  generator.remove_sequence(id);
+  CLOISTER_ASSIGN_OR_RETURN(
+      engine::Completion completion,
+      engine::generate(generator, model, prompt, options, [&](std::string_view) {
+        last = Clock::now();
+        if (!first) first = last;
+      }));
   if (!first) return Error(ErrorCode::kInternal, "the engine produced no text");
-  return Run{milliseconds(*first - start), decode_speed(tokens, *first, last), tokens};
+  return Run{milliseconds(*first - start), decode_speed(completion.completion_tokens, *first, last),
+             completion.completion_tokens};
 }
 
 // The same generation through a verified session relayed by the host.
