@@ -172,8 +172,9 @@ class Sender {
       std::vector<Work> round = take_round();
       lock.unlock();
       for (Work& work : round) perform(work);
-      const bool sent_text = std::any_of(round.begin(), round.end(),
-                                         [](const Work& work) { return !work.text.empty(); });
+      const bool sent_text = std::any_of(round.begin(), round.end(), [](const Work& work) {
+        return work.state->info.stream && !work.text.empty();  // unstreamed text is only kept
+      });
       if (sent_text) next_text_frame_ = Steady::now() + kTextFrameInterval;
       round.clear();
       lock.lock();
