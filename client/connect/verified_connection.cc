@@ -9,6 +9,7 @@
 #include "base/encoding.h"
 #include "base/json_fields.h"
 #include "client/connect/http_tiles.h"
+#include "client/connect/verdict_cache.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "net/url.h"
@@ -408,26 +409,31 @@ Result<std::unique_ptr<VerifiedConnection>> VerifiedConnection::connect(
       session::WebSocketTransport::connect(pool, url, ws_options);
   if (!transport.ok()) return transport.error().with_context("cannot reach " + url);
   session::MessageTransport* raw = transport->get();
-  CLOISTER_ASSIGN_OR_RETURN(auto connection, over(*raw, policy, consistency));
+  CLOISTER_ASSIGN_OR_RETURN(auto connection, over(*raw, policy, consistency, options.evidence));
   connection->owned_transport_ = std::move(*transport);
   return connection;
 }
 
 Result<std::unique_ptr<VerifiedConnection>> VerifiedConnection::over(
     session::MessageTransport& transport, const TrustPolicy& policy,
-    const tlog::ConsistencyProofSource& consistency, Bytes authorization_token) {
+    const tlog::ConsistencyProofSource& consistency, const EvidenceOptions& evidence,
+    Bytes authorization_token) {
   std::unique_ptr<VerifiedConnection> connection(new VerifiedConnection());
   session::InitiatorConfig config;
-  session::Nonce nonce{};
-  crypto::fill_random(nonce);
-  config.nonce = nonce;
+  if (evidence.fresh) {
+    session::Nonce nonce{};
+    crypto::fill_random(nonce);
+    config.nonce = nonce;
+  }
   config.authorization_token = std::move(authorization_token);
   Verification* out = &connection->verification_;
   auto refusal = std::make_shared<std::optional<Error>>();
-  config.verify_evidence = [&policy, &consistency, out, refusal](
+  config.verify_evidence = [&policy, &consistency, verdicts = evidence.verdicts, out, refusal](
                                const session::EvidenceBundle& bundle,
                                const session::ReportData& expected) -> Status {
-    Result<Verification> verified = verify_offer(bundle, expected, policy, consistency);
+    Result<Verification> verified = verdicts != nullptr
+                                        ? verdicts->verify(bundle, expected, policy, consistency)
+                                        : verify_offer(bundle, expected, policy, consistency);
     if (!verified.ok()) {
       *refusal = verified.error();
       return verified.error();

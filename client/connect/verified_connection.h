@@ -39,6 +39,8 @@
 
 namespace cloister::client {
 
+class VerdictCache;
+
 inline constexpr std::string_view kRefuseSimulated = "SIMULATED evidence not allowed";
 inline constexpr std::string_view kRefusePlatform = "platform not accepted";
 inline constexpr std::string_view kRefuseEvidence = "evidence rejected";
@@ -89,6 +91,17 @@ Result<std::string> relay_url(std::string_view url);
 // (a URL relay_url returned): its origin + "/log/".
 std::string default_log_url(const net::Url& relay);
 
+// How a connection asks for the enclave's evidence and checks it.
+struct EvidenceOptions {
+  // Send a nonce, so that the enclave makes a report for this session alone.
+  // Without one it offers the report it keeps, bound to its static key, which
+  // the handshake proves it holds (docs/protocol.md §5.5).
+  bool fresh = true;
+  // When set, an offer this cache has already verified is not verified again
+  // (client/connect/verdict_cache.h). It must outlive the connect call.
+  VerdictCache* verdicts = nullptr;
+};
+
 struct ConnectOptions {
   // ws:// or wss:// URL of the host's relay (https://host/v1/session) or of an
   // enclave's session endpoint. http(s):// is accepted and turned into ws(s)://.
@@ -98,6 +111,7 @@ struct ConnectOptions {
   // origin + "/log/" (the host serves the log there). Empty string: none.
   std::optional<std::string> log_url;
   std::string ca_file;  // wss/https: trusted roots (default: the system store)
+  EvidenceOptions evidence;
 };
 
 // Cancels a chat from another thread (e.g. a SIGINT handler's watcher).
@@ -139,7 +153,8 @@ class VerifiedConnection {
   // The same over any message transport (which must outlive the connection).
   static Result<std::unique_ptr<VerifiedConnection>> over(
       session::MessageTransport& transport, const TrustPolicy& policy,
-      const tlog::ConsistencyProofSource& consistency = {}, Bytes authorization_token = {});
+      const tlog::ConsistencyProofSource& consistency = {}, const EvidenceOptions& evidence = {},
+      Bytes authorization_token = {});
 
   ~VerifiedConnection();
   VerifiedConnection(const VerifiedConnection&) = delete;

@@ -4,13 +4,15 @@
 // trust SIMULATED evidence, the log is not pinned, the manifest is not in the
 // log, the checkpoint is older than the stored one or from a fork of the log
 // (a split view), the TCB is below the policy's floor, and the evidence is
-// bound to another session (a report replayed by a man in the middle).
+// bound to another session (a report replayed by a man in the middle); and
+// that a cached verdict is reused only for the same offer, binding and policy.
 #include "client/connect/verified_connection.h"
 
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "client/connect/verdict_cache.h"
 #include "client/testing/enclave_process.h"
 #include "enclave/testing/release_fixture.h"
 #include "session/websocket_transport.h"
@@ -70,16 +72,20 @@ class VerifiedConnectionTest : public ::testing::Test {
                 {"seed", 1}};
   }
 
-  // Runs a handshake that captures the enclave's offer and then refuses it.
-  std::pair<session::EvidenceBundle, session::ReportData> capture_offer() {
+  // Runs a handshake that captures the enclave's offer and then refuses it;
+  // without `fresh`, the client sends no nonce and the enclave offers the
+  // evidence it keeps.
+  std::pair<session::EvidenceBundle, session::ReportData> capture_offer(bool fresh = true) {
     auto transport = session::WebSocketTransport::connect(pool_, enclave_->session_url());
     EXPECT_TRUE(transport.ok());
     session::EvidenceBundle bundle;
     session::ReportData expected{};
     session::InitiatorConfig config;
-    session::Nonce nonce{};
-    nonce.fill(7);
-    config.nonce = nonce;
+    if (fresh) {
+      session::Nonce nonce{};
+      nonce.fill(7);
+      config.nonce = nonce;
+    }
     config.verify_evidence = [&](const session::EvidenceBundle& offered,
                                  const session::ReportData& report_data) -> Status {
       bundle = offered;
@@ -311,6 +317,95 @@ TEST_F(VerifiedConnectionTest, ProvesConsistencyWithTheStoredCheckpointFromTheLo
   EXPECT_TRUE((*connection)->verification().checkpoint_advanced);
   EXPECT_GT((*connection)->verification().checkpoint.size, 1u);
   (*connection)->close();
+}
+
+TEST_F(VerifiedConnectionTest, ReusesAVerdictOnlyForTheSameOfferBindingAndPolicy) {
+  const auto [bundle, expected] = capture_offer(false);
+  VerdictCache verdicts;
+  TrustPolicy policy = log_->policy();
+  auto first = verdicts.verify(bundle, expected, policy, {});
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  auto again = verdicts.verify(bundle, expected, policy, {});
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(verdicts.hits(), 1u);
+  EXPECT_EQ(again->measurement, first->measurement);
+  EXPECT_EQ(again->manifest_digest, first->manifest_digest);
+  EXPECT_EQ(again->receipt_key, first->receipt_key);
+
+  // The same offer relayed into another session: the binding fails.
+  session::ReportData elsewhere = expected;
+  elsewhere[0] ^= 1;
+  auto relayed = verdicts.verify(bundle, elsewhere, policy, {});
+  ASSERT_FALSE(relayed.ok());
+  EXPECT_TRUE(relayed.error().message().starts_with(kRefuseBinding)) << relayed.error().message();
+  // Any other byte of the offer: verified afresh, and refused.
+  session::EvidenceBundle altered = bundle;
+  altered.report.back() ^= 1;
+  EXPECT_FALSE(verdicts.verify(altered, expected, policy, {}).ok());
+  // A policy that no longer trusts SIMULATED evidence refuses the cached offer.
+  TrustPolicy strict = policy;
+  strict.allow_simulated = false;
+  auto refused = verdicts.verify(bundle, expected, strict, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.error().message().starts_with(kRefuseSimulated)) << refused.error().message();
+  // A checkpoint stored since: verified against it, then kept for it.
+  policy.checkpoints[first->checkpoint.origin] = first->checkpoint_note;
+  auto stored = verdicts.verify(bundle, expected, policy, {});
+  ASSERT_TRUE(stored.ok()) << stored.error().message();
+  EXPECT_FALSE(stored->checkpoint_advanced);
+  EXPECT_EQ(verdicts.hits(), 1u);
+  log_->grow();
+  policy.checkpoints[first->checkpoint.origin] = log_->checkpoint();
+  auto rolled_back = verdicts.verify(bundle, expected, policy, {});
+  ASSERT_FALSE(rolled_back.ok());
+  EXPECT_TRUE(rolled_back.error().message().starts_with(tlog::kReasonRollback))
+      << rolled_back.error().message();
+  EXPECT_EQ(verdicts.hits(), 1u);
+}
+
+TEST_F(VerifiedConnectionTest, KeepsAVerdictOnlyWhileItHoldsAndForItsLifetime) {
+  const auto [bundle, expected] = capture_offer(false);
+  const TrustPolicy policy = log_->policy();
+  FixedClock clock(system_clock().now());
+  VerdictCache verdicts(std::chrono::minutes(10));
+  ASSERT_TRUE(verdicts.verify(bundle, expected, policy, {}, clock).ok());
+  clock.advance(std::chrono::minutes(9));
+  ASSERT_TRUE(verdicts.verify(bundle, expected, policy, {}, clock).ok());
+  EXPECT_EQ(verdicts.hits(), 1u);
+  clock.advance(std::chrono::minutes(2));  // past the lifetime: verified again
+  ASSERT_TRUE(verdicts.verify(bundle, expected, policy, {}, clock).ok());
+  EXPECT_EQ(verdicts.hits(), 1u);
+  EXPECT_EQ(verdicts.size(), 1u);
+
+  // The simulated VCEK expires within 30 years, so a 30-year verdict would
+  // outlive it: accepted now, but not kept.
+  VerdictCache outliving(std::chrono::hours(24 * 365 * 30));
+  ASSERT_TRUE(outliving.verify(bundle, expected, policy, {}).ok());
+  EXPECT_EQ(outliving.size(), 0u);
+  ASSERT_TRUE(outliving.verify(bundle, expected, policy, {}).ok());
+  EXPECT_EQ(outliving.hits(), 0u);
+}
+
+TEST_F(VerifiedConnectionTest, OpensSessionsOnKeptEvidenceWithACachedVerdict) {
+  VerdictCache verdicts;
+  ConnectOptions cached = options();
+  cached.evidence = {.fresh = false, .verdicts = &verdicts};
+  auto first = VerifiedConnection::connect(pool_, cached, log_->policy());
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  (*first)->close();
+  auto second = VerifiedConnection::connect(pool_, cached, log_->policy());
+  ASSERT_TRUE(second.ok()) << second.error().message();
+  EXPECT_EQ(verdicts.hits(), 1u);
+  EXPECT_TRUE((*second)->verification().simulated);
+  auto answer = (*second)->chat(ask("Once upon a time", 8));
+  ASSERT_TRUE(answer.ok()) << answer.error().message();
+  EXPECT_FALSE(answer->receipt.empty());
+  // A fresh nonce means a new report: nothing to reuse.
+  ConnectOptions fresh = options();
+  fresh.evidence.verdicts = &verdicts;
+  auto third = VerifiedConnection::connect(pool_, fresh, log_->policy());
+  ASSERT_TRUE(third.ok()) << third.error().message();
+  EXPECT_EQ(verdicts.hits(), 1u);
 }
 
 TEST(TrustPolicyFile, RoundTripsAndRefusesUnknownKeys) {
