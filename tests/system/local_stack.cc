@@ -138,6 +138,20 @@ Result<RelayedSession> LocalStack::open_session(uint16_t via_port, bool fresh_ev
   return relayed;
 }
 
+Result<std::unique_ptr<client::VerifiedConnection>> LocalStack::connect_client(
+    const client::EvidenceOptions& evidence) {
+  client::TrustPolicy policy;
+  policy.log_keys = {release_->policy().log_key};
+  policy.witnesses = release_->policy().witnesses;
+  policy.witness_threshold = release_->policy().witness_threshold;
+  policy.allow_simulated = true;
+  client::ConnectOptions options;
+  options.url = host_url();
+  options.bearer_token = user_.token();
+  options.evidence = evidence;
+  return client::VerifiedConnection::connect(io_, options, policy);
+}
+
 std::vector<std::pair<std::filesystem::path, std::string>> files_under(
     const std::filesystem::path& root) {
   std::vector<std::pair<std::filesystem::path, std::string>> files;

@@ -2,7 +2,8 @@
 // of one model (log, witness, manifest, proof), real cloister-enclave
 // processes with the SIMULATED TEE provider, the real cloister-host process
 // over SQLite relaying to them, a signed-in account, and verified sessions
-// through the host's relay (enclave::testing::TestClient).
+// through the host's relay (enclave::testing::TestClient, or the client
+// library's VerifiedConnection).
 #pragma once
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/connect/verified_connection.h"
 #include "enclave/testing/child_process.h"
 #include "enclave/testing/release_fixture.h"
 #include "enclave/testing/test_client.h"
@@ -64,6 +66,11 @@ class LocalStack {
   // `fresh_evidence` the client sends a nonce, so the enclave makes a new
   // report for this session; without, it offers its cached evidence.
   Result<RelayedSession> open_session(uint16_t via_port = 0, bool fresh_evidence = true);
+  // Connects through the host's relay with the client library, as the
+  // signed-in account, trusting this release's log and witness and SIMULATED
+  // evidence.
+  Result<std::unique_ptr<client::VerifiedConnection>> connect_client(
+      const client::EvidenceOptions& evidence = {});
 
   const std::filesystem::path& work() const { return work_.path(); }
   const std::filesystem::path& model() const { return model_; }

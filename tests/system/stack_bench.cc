@@ -7,13 +7,14 @@
 // It starts a real cloister-enclave (SIMULATED TEE provider, one engine
 // thread) and cloister-host on loopback, and alternates the same generation
 // (same prompt, sampler and seed, so the same tokens) on the bare engine in
-// this process and through a verified session relayed by the host. It prints
-// medians: time to first token, decode tokens/s and their ratio (the median
-// of the ratios of neighbouring runs, with their spread); the time to
-// open a verified session (relay, handshake, evidence and release-proof
-// verification) with fresh and with cached evidence, and the first token on
-// such a new session; and the memory the host and the enclave hold per idle
-// session with N sessions open. Report figures in docs/benchmarks.md.
+// this process and through a session the client library (client/connect)
+// verified, relayed by the host. It prints medians: time to first token,
+// decode tokens/s and their ratio (the median of the ratios of neighbouring
+// runs, with their spread); the time to open a verified session (relay,
+// handshake, evidence and release-proof verification) with fresh evidence,
+// and with the enclave's kept evidence whose verdict the client has cached,
+// and the first token on such a new session; and the memory the host and the
+// enclave hold per idle session with N sessions open. Report figures in docs/benchmarks.md.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include <iostream>
 #include <string>
 
+#include "client/connect/verdict_cache.h"
 #include "engine/engine.h"
 #include "tests/system/local_stack.h"
 
@@ -95,25 +97,23 @@ Result<Run> bare_engine_run(const engine::Model& model, engine::Generator& gener
              completion.completion_tokens};
 }
 
-// The same generation through a verified session relayed by the host.
-Result<Run> stack_run(enclave::testing::TestClient& client, uint32_t max_tokens) {
-  const std::string request = enclave::testing::chat_body(
-      json::array({{{"role", "user"}, {"content", kPrompt}}}), {{"temperature", kTemperature},
-                                                                {"seed", kSeed},
-                                                                {"max_tokens", max_tokens},
-                                                                {"stream", true}});
+// The same generation through a verified session relayed by the host; the
+// client library checks the answer's receipt.
+Result<Run> stack_run(client::VerifiedConnection& connection, uint32_t max_tokens) {
+  const json params = {{"messages", json::array({{{"role", "user"}, {"content", kPrompt}}})},
+                       {"temperature", kTemperature},
+                       {"seed", kSeed},
+                       {"max_tokens", max_tokens}};
+  std::vector<Clock::time_point> arrivals;
+  arrivals.reserve(max_tokens + 1);
   const Clock::time_point start = Clock::now();
-  CLOISTER_ASSIGN_OR_RETURN(session::StreamId stream, client.send(request));
-  CLOISTER_ASSIGN_OR_RETURN(enclave::testing::ChatResponse response, client.read_response(stream));
-  if (response.error_code) return Error(ErrorCode::kInternal, response.error_reason);
-  if (response.delta_arrivals.empty() || !response.end) {
-    return Error(ErrorCode::kInternal, "the enclave streamed no text");
-  }
-  CLOISTER_TRY(client.check_receipt(request, response));
-  const uint32_t tokens = (*response.end)["usage"]["completion_tokens"].get<uint32_t>();
-  return Run{milliseconds(response.delta_arrivals.front() - start),
-             decode_speed(tokens, response.delta_arrivals.front(), response.delta_arrivals.back()),
-             tokens};
+  CLOISTER_ASSIGN_OR_RETURN(
+      client::ChatResult result,
+      connection.chat(params, [&](std::string_view) { arrivals.push_back(Clock::now()); }));
+  if (arrivals.empty()) return Error(ErrorCode::kInternal, "the enclave streamed no text");
+  const uint32_t tokens = result.end["usage"]["completion_tokens"].get<uint32_t>();
+  return Run{milliseconds(arrivals.front() - start),
+             decode_speed(tokens, arrivals.front(), arrivals.back()), tokens};
 }
 
 // Resident memory of process `pid` in KiB, from /proc.
@@ -148,16 +148,20 @@ Status run(const Options& options) {
   CLOISTER_TRY(stack.wait_for_replica("bench", true));
 
   // Generation: bare and through the stack, alternating, after one warm-up each.
-  CLOISTER_ASSIGN_OR_RETURN(RelayedSession relayed, stack.open_session());
+  CLOISTER_ASSIGN_OR_RETURN(auto relayed, stack.connect_client());
   CLOISTER_TRY(bare_engine_run(*model, generator, options.tokens));
-  CLOISTER_TRY(stack_run(*relayed.client, options.tokens));
+  CLOISTER_TRY(stack_run(*relayed, options.tokens));
+  // New sessions on the enclave's kept evidence, whose verdict the client keeps.
+  client::VerdictCache verdicts;
+  const client::EvidenceOptions kept_evidence{.fresh = false, .verdicts = &verdicts};
+  CLOISTER_TRY(stack.connect_client(kept_evidence));
   std::vector<double> bare_ttft, bare_speed, stack_ttft, stack_speed;
   std::vector<double> speed_ratios;  // per pair of neighbouring runs, so slow drift cancels
   std::vector<double> open_fresh, open_cached, new_session_ttft;
   uint32_t tokens = 0;
   for (int i = 0; i < options.runs; ++i) {
     CLOISTER_ASSIGN_OR_RETURN(Run bare, bare_engine_run(*model, generator, options.tokens));
-    CLOISTER_ASSIGN_OR_RETURN(Run stacked, stack_run(*relayed.client, options.tokens));
+    CLOISTER_ASSIGN_OR_RETURN(Run stacked, stack_run(*relayed, options.tokens));
     if (bare.tokens != stacked.tokens) {
       return Error(ErrorCode::kInternal, "the stack generated " + std::to_string(stacked.tokens) +
                                              " tokens, the bare engine " +
@@ -170,18 +174,21 @@ Status run(const Options& options) {
     stack_speed.push_back(stacked.decode_tokens_per_second);
     speed_ratios.push_back(stacked.decode_tokens_per_second / bare.decode_tokens_per_second);
     Clock::time_point start = Clock::now();
-    CLOISTER_ASSIGN_OR_RETURN(RelayedSession fresh, stack.open_session());
+    CLOISTER_ASSIGN_OR_RETURN(auto fresh, stack.connect_client());
     open_fresh.push_back(milliseconds(Clock::now() - start));
-    fresh.client->session().close();
-    // A new session on the enclave's cached evidence, then its first token.
+    fresh->close();
+    // A new session on the enclave's kept evidence, then its first token.
     start = Clock::now();
-    CLOISTER_ASSIGN_OR_RETURN(RelayedSession cached, stack.open_session(0, false));
+    CLOISTER_ASSIGN_OR_RETURN(auto cached, stack.connect_client(kept_evidence));
     open_cached.push_back(milliseconds(Clock::now() - start));
-    CLOISTER_ASSIGN_OR_RETURN(Run first, stack_run(*cached.client, kFirstTokenRunTokens));
+    CLOISTER_ASSIGN_OR_RETURN(Run first, stack_run(*cached, kFirstTokenRunTokens));
     new_session_ttft.push_back(open_cached.back() + first.first_token_ms);
-    cached.client->session().close();
+    cached->close();
   }
-  relayed.client->session().close();
+  relayed->close();
+  if (verdicts.hits() != static_cast<size_t>(options.runs)) {
+    return Error(ErrorCode::kInternal, "the client re-verified kept evidence");
+  }
 
   std::printf("model %s, %u tokens per generation, medians of %d runs\n",
               options.model.filename().c_str(), tokens, options.runs);
@@ -193,20 +200,22 @@ Status run(const Options& options) {
   std::printf("| time to first token (session open) | %.2f ms | %.2f ms | +%.2f ms |\n",
               median(bare_ttft), median(stack_ttft), median(stack_ttft) - median(bare_ttft));
   std::printf(
-      "| time to first token, new session (evidence cached) | %.2f ms | %.2f ms | +%.2f ms |\n",
+      "| time to first token, new session (evidence and verdict cached) | %.2f ms | %.2f ms | "
+      "+%.2f ms |\n",
       median(bare_ttft), median(new_session_ttft), median(new_session_ttft) - median(bare_ttft));
-  std::printf("| open a verified session through the host, evidence cached | | %.2f ms | |\n",
-              median(open_cached));
+  std::printf(
+      "| open a verified session through the host, evidence and verdict cached | | %.2f ms | |\n",
+      median(open_cached));
   std::printf("| open a verified session through the host, fresh evidence | | %.2f ms | |\n",
               median(open_fresh));
 
   if (options.idle_sessions > 0) {
     const size_t host_before = resident_kib(stack.host().pid());
     const size_t enclave_before = resident_kib(enclave.pid());
-    std::vector<RelayedSession> idle;
+    std::vector<std::unique_ptr<client::VerifiedConnection>> idle;
     idle.reserve(options.idle_sessions);
     for (int i = 0; i < options.idle_sessions; ++i) {
-      CLOISTER_ASSIGN_OR_RETURN(RelayedSession session, stack.open_session());
+      CLOISTER_ASSIGN_OR_RETURN(auto session, stack.connect_client());
       idle.push_back(std::move(session));
       if ((i + 1) % 100 == 0) std::fprintf(stderr, "stack_bench: %d sessions open\n", i + 1);
     }
@@ -220,7 +229,7 @@ Status run(const Options& options) {
                 options.idle_sessions, host_per);
     std::printf("| memory per idle session, %d open: enclave | | %.1f KiB | |\n",
                 options.idle_sessions, enclave_per);
-    for (RelayedSession& session : idle) session.client->session().close();
+    for (auto& session : idle) session->close();
   }
   return ok_status();
 }
