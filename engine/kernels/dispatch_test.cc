@@ -238,7 +238,7 @@ TEST_P(DispatchTest, BlockedProductsMatchScalarDotProducts) {
     // rows packed once.
     std::vector<uint8_t> packed;
     if (path.pack_panels != nullptr && packable(type)) {
-      packed.resize((rows + kPanelRows - 1) / kPanelRows * packed_panel_bytes(cols));
+      packed.resize((rows + kPanelRows - 1) / kPanelRows * packed_panel_bytes(type, cols));
       path.pack_panels(type, weights.data(), stride, rows, cols, packed.data());
     }
     for (size_t tokens : {1u, 3u, 5u, 16u, 21u, 35u}) {

@@ -191,13 +191,20 @@ WeightPanel gemm_panel_for(TensorType type, size_t cols, GemmWorkspace& workspac
   return workspace.panel(cols, type == TensorType::kQ6_K ? 16 : 32, has_min, zero_point_of(type));
 }
 
-bool packable(TensorType type) { return type == TensorType::kQ8_0; }
+bool packable(TensorType type) { return type == TensorType::kQ8_0 || type == TensorType::kQ4_K; }
 
-WeightPanel packed_panel(const uint8_t* data, size_t rows, size_t cols) {
+size_t packed_panel_bytes(TensorType type, size_t cols) {
+  assert(packable(type));
+  return type == TensorType::kQ4_K ? cols / kQK_K * kQ4KSuperBytes : cols / 32 * kPackedBlockBytes;
+}
+
+WeightPanel packed_panel(TensorType type, const uint8_t* data, size_t rows, size_t cols) {
+  assert(packable(type));
   WeightPanel panel;
   panel.rows = rows;
   panel.cols = cols;
-  panel.zero_point = zero_point_of(TensorType::kQ8_0);
+  panel.has_min = type == TensorType::kQ4_K;
+  panel.zero_point = zero_point_of(type);
   // The kernels only read a packed panel; WeightPanel's pointers are mutable
   // because unpacking writes through them.
   panel.q = const_cast<uint8_t*>(data);

@@ -14,6 +14,7 @@
 // the scales kept as halves (exactly the f16 scales of the file): a packed
 // panel takes as many bytes as the 32 rows it came from, and the kernels
 // then read it as it is, with no unpacking per call (see PackedWeights).
+// Q4_K matrices are packed too, with two values to a byte (below).
 // A packed panel is stored block by block, in the order the kernels read it,
 // so that one product reads it as a single sequential stream: for each block
 // of 32 columns, the interleaved values of the first 16 rows (512 bytes),
@@ -68,17 +69,17 @@ struct WeightPanel {
   float* vector_min(size_t v) const { return min + v * (cols / 32) * kPanelLanes; }
 };
 
-// Returns true for the weight types that can be packed (Q8_0).
+// Returns true for the weight types that can be packed (Q8_0, Q4_K).
 bool packable(TensorType type);
 
-// One block of 32 columns of a packed panel: the values of both vectors,
-// then the scales of both, as halves.
+// One block of 32 columns of a packed Q8_0 panel: the values of both
+// vectors, then the scales of both, as halves.
 inline constexpr size_t kPackedVectorValues = kPanelLanes * 32;
 inline constexpr size_t kPackedVectorScales = kPanelLanes * sizeof(uint16_t);
 inline constexpr size_t kPackedBlockBytes = 2 * (kPackedVectorValues + kPackedVectorScales);
 
-// Where vector v's values and scales of block b lie in the packed panel at
-// `panel`.
+// Where vector v's values and scales of block b lie in the packed Q8_0
+// panel at `panel`.
 template <typename Byte>
 Byte* packed_values(Byte* panel, size_t b, size_t v) {
   return panel + b * kPackedBlockBytes + v * kPackedVectorValues;
@@ -88,12 +89,43 @@ Byte* packed_scales(Byte* panel, size_t b, size_t v) {
   return panel + b * kPackedBlockBytes + 2 * kPackedVectorValues + v * kPackedVectorScales;
 }
 
-// Returns the bytes of one packed panel of rows of `cols` elements.
-inline size_t packed_panel_bytes(size_t cols) { return cols / 32 * kPackedBlockBytes; }
+// A packed Q4_K panel keeps the file's numbers: 4-bit values, each block's
+// 6-bit scale and min (a byte each), each super-block's d and dmin (halves).
+// It takes 4.625 bits a value where the file takes 4.5. Per super-block of
+// 256 columns: both vectors' d, then dmin (16 halves each); then per block
+// of 32 columns, both vectors' 16 scales and 16 mins, then both vectors'
+// values, two 4-byte groups to a byte: in the k-th 64 bytes (k < 4), group
+// k's values are the low nibbles and group k + 4's the high ones.
+inline constexpr size_t kQ4KVectorHalves = 2 * kPanelLanes * sizeof(uint16_t);
+inline constexpr size_t kQ4KVectorScales = 2 * kPanelLanes;
+inline constexpr size_t kQ4KVectorValues = kPanelLanes * 32 / 2;
+inline constexpr size_t kQ4KBlockBytes = 2 * (kQ4KVectorScales + kQ4KVectorValues);
+inline constexpr size_t kQ4KSuperBytes = 2 * kQ4KVectorHalves + 8 * kQ4KBlockBytes;
 
-// Returns a view of the packed panel at `data` holding `rows` rows; the
-// kernels address its blocks with packed_values and packed_scales.
-WeightPanel packed_panel(const uint8_t* data, size_t rows, size_t cols);
+// Where vector v's d (then dmin, 32 bytes on) of super-block s, and its
+// scales (then mins, 16 bytes on) and values of block b, lie in the packed
+// Q4_K panel at `panel`.
+template <typename Byte>
+Byte* packed_q4_k_halves(Byte* panel, size_t s, size_t v) {
+  return panel + s * kQ4KSuperBytes + v * kQ4KVectorHalves;
+}
+template <typename Byte>
+Byte* packed_q4_k_scales(Byte* panel, size_t b, size_t v) {
+  return panel + b / 8 * kQ4KSuperBytes + 2 * kQ4KVectorHalves + b % 8 * kQ4KBlockBytes +
+         v * kQ4KVectorScales;
+}
+template <typename Byte>
+Byte* packed_q4_k_values(Byte* panel, size_t b, size_t v) {
+  return packed_q4_k_scales(panel, b, 0) + 2 * kQ4KVectorScales + v * kQ4KVectorValues;
+}
+
+// Returns the bytes of one packed panel of rows of `cols` elements of the
+// packable `type`.
+size_t packed_panel_bytes(TensorType type, size_t cols);
+
+// Returns a view of the packed panel of `type` at `data` holding `rows`
+// rows; the kernels address its parts with the functions above.
+WeightPanel packed_panel(TensorType type, const uint8_t* data, size_t rows, size_t cols);
 
 // Packs `rows` rows of a packable type, starting at `weights`, into
 // ceil(rows / kPanelRows) panels of packed_panel_bytes(cols) at `out`.

@@ -115,7 +115,7 @@ void blocked_matmul(const Matrix& w, const kernels::SplitActivations& x, float* 
     kernels::GemmArgs args;
     args.type = w.type;
     if (packed) {
-      args.packed = w.packed + begin * kernels::packed_panel_bytes(w.cols);
+      args.packed = w.packed + begin * kernels::packed_panel_bytes(w.type, w.cols);
     } else {
       args.weights = w.data.data() + first * w.row_stride;
     }

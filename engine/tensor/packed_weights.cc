@@ -14,7 +14,7 @@ namespace {
 
 size_t packed_bytes(const Matrix& m) {
   const size_t panels = (m.rows + kernels::kPanelRows - 1) / kernels::kPanelRows;
-  return panels * kernels::packed_panel_bytes(m.cols);
+  return panels * kernels::packed_panel_bytes(m.type, m.cols);
 }
 
 }  // namespace
@@ -54,7 +54,7 @@ PackedWeights PackedWeights::pack(std::span<Matrix* const> matrices, const Mappe
   ThreadPool pool(0);
   for (Matrix* m : matrices) {
     if (!kernels::packable(m->type)) continue;
-    const size_t panel_bytes = kernels::packed_panel_bytes(m->cols);
+    const size_t panel_bytes = kernels::packed_panel_bytes(m->type, m->cols);
     auto pack_panels = [&](size_t begin, size_t end) {
       const size_t first = begin * kernels::kPanelRows;
       const size_t last = std::min<size_t>(end * kernels::kPanelRows, m->rows);

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/kernels/dispatch.h"
+#include "engine/kernels/gemm.h"
 #include "engine/kernels/kernels.h"
 #include "engine/tensor/matmul.h"
 #include "engine/tensor/matvec.h"
@@ -41,13 +42,13 @@ std::vector<float> random_values(size_t n, std::mt19937& rng) {
   return v;
 }
 
-// A file holding a Q8_0 matrix and then an F16 one, page-aligned, mapped.
+// A file holding a Q8_0, a Q4_K and an F16 matrix, page-aligned, mapped.
 class PackedWeightsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::mt19937 rng(7);
     Bytes contents;
-    for (TensorType type : {TensorType::kQ8_0, TensorType::kF16}) {
+    for (TensorType type : {TensorType::kQ8_0, TensorType::kQ4_K, TensorType::kF16}) {
       const uint64_t stride = *row_bytes(type, kCols);
       const size_t offset = contents.size();
       contents.resize(offset + stride * kRows);
@@ -67,7 +68,8 @@ class PackedWeightsTest : public ::testing::Test {
     mapping_ = *mapped;
     contents_ = contents;
     q8_0_ = matrix(TensorType::kQ8_0, offsets_[0]);
-    f16_ = matrix(TensorType::kF16, offsets_[1]);
+    q4_k_ = matrix(TensorType::kQ4_K, offsets_[1]);
+    f16_ = matrix(TensorType::kF16, offsets_[2]);
     x_ = random_values(3 * kCols, rng);
   }
 
@@ -81,58 +83,68 @@ class PackedWeightsTest : public ::testing::Test {
   Bytes contents_;
   std::vector<size_t> offsets_;
   Matrix q8_0_;
+  Matrix q4_k_;
   Matrix f16_;
   std::vector<float> x_;  // three tokens' activations
 };
 
-TEST_F(PackedWeightsTest, PacksQ8_0OnlyOnPathsThatReadPackedPanels) {
+TEST_F(PackedWeightsTest, PacksQ8_0AndQ4_KOnlyOnPathsThatReadPackedPanels) {
   KernelPathGuard guard;
   for (kernels::KernelPath path : kernels::supported_kernel_paths()) {
     ASSERT_TRUE(kernels::set_kernel_path(path).ok());
     Matrix q8_0 = q8_0_;
+    Matrix q4_k = q4_k_;
     Matrix f16 = f16_;
-    Matrix* matrices[] = {&q8_0, &f16};
+    Matrix* matrices[] = {&q8_0, &q4_k, &f16};
     const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
     EXPECT_EQ(f16.packed, nullptr);
     if (kernels::active_kernels().pack_panels == nullptr) {
       EXPECT_EQ(packed.bytes(), 0u) << kernels::kernel_path_name(path);
       EXPECT_EQ(q8_0.packed, nullptr);
+      EXPECT_EQ(q4_k.packed, nullptr);
       continue;
     }
-    // Two panels of 32 rows, each the size of 32 rows of the file.
-    EXPECT_EQ(packed.bytes(), 2 * 32 * q8_0.row_stride);
+    // Two panels of 32 rows each: for Q8_0 each the size of 32 rows of the
+    // file; for Q4_K, 4.625 bits a value where the file has 4.5.
+    const size_t q4_k_panel = 32 * q4_k.row_stride * 37 / 36;
+    EXPECT_EQ(packed.bytes(), 2 * 32 * q8_0.row_stride + 2 * q4_k_panel);
+    EXPECT_EQ(q4_k.packed, q8_0.packed + 2 * 32 * q8_0.row_stride);
     EXPECT_NE(q8_0.packed, nullptr);
   }
 }
 
 TEST_F(PackedWeightsTest, ProductsOfAPackedMatrixAgreeWithTheFilesRows) {
-  Matrix packed_q8_0 = q8_0_;
-  Matrix* matrices[] = {&packed_q8_0};
-  const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
-  if (packed.bytes() == 0) GTEST_SKIP() << "this machine's kernel path does not pack";
+  for (const Matrix* file_rows : {&q8_0_, &q4_k_}) {
+    const std::string type(tensor_type_name(file_rows->type));
+    Matrix packed_matrix = *file_rows;
+    Matrix* matrices[] = {&packed_matrix};
+    const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
+    if (packed.bytes() == 0) GTEST_SKIP() << "this machine's kernel path does not pack";
 
-  // A batch takes the same blocked kernel either way, and the scales are
-  // exact in halves: the same sums, bit for bit.
-  BatchInput input;
-  std::vector<float> expected(3 * kRows);
-  std::vector<float> got(3 * kRows);
-  input.set(x_.data(), 3, kCols);
-  matmul(q8_0_, input, expected.data(), kRows, nullptr);
-  input.set(x_.data(), 3, kCols);
-  matmul(packed_q8_0, input, got.data(), kRows, nullptr);
-  EXPECT_EQ(got, expected);
+    // A batch takes the same blocked kernel either way, and the packed
+    // factors are the file's: the same sums, bit for bit.
+    BatchInput input;
+    std::vector<float> expected(3 * kRows);
+    std::vector<float> got(3 * kRows);
+    input.set(x_.data(), 3, kCols);
+    matmul(*file_rows, input, expected.data(), kRows, nullptr);
+    input.set(x_.data(), 3, kCols);
+    matmul(packed_matrix, input, got.data(), kRows, nullptr);
+    EXPECT_EQ(got, expected) << type;
 
-  // One token: the packed panels against row dot products, which sum in
-  // another order.
-  InputVector vector;
-  std::vector<float> by_rows(kRows);
-  std::vector<float> by_panels(kRows);
-  vector.set(std::span<const float>(x_).first(kCols));
-  matvec(q8_0_, vector, by_rows, nullptr);
-  vector.set(std::span<const float>(x_).first(kCols));
-  matvec(packed_q8_0, vector, by_panels, nullptr);
-  for (uint64_t r = 0; r < kRows; ++r) {
-    EXPECT_NEAR(by_panels[r], by_rows[r], 1e-4 * (std::fabs(by_rows[r]) + 1.0)) << "row " << r;
+    // One token: the packed panels against row dot products, which sum in
+    // another order.
+    InputVector vector;
+    std::vector<float> by_rows(kRows);
+    std::vector<float> by_panels(kRows);
+    vector.set(std::span<const float>(x_).first(kCols));
+    matvec(*file_rows, vector, by_rows, nullptr);
+    vector.set(std::span<const float>(x_).first(kCols));
+    matvec(packed_matrix, vector, by_panels, nullptr);
+    for (uint64_t r = 0; r < kRows; ++r) {
+      EXPECT_NEAR(by_panels[r], by_rows[r], 1e-4 * (std::fabs(by_rows[r]) + 1.0))
+          << type << " row " << r;
+    }
   }
 }
 

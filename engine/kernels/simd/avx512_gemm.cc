@@ -4,12 +4,13 @@
 // VPDPBUSD, accumulating int32 sums per block; per block, the sums become
 // floats once, times the row scales and the token's activation scale.
 // Panels are unpacked from the rows per call, or read as they are where the
-// matrix was packed at load (gemm.h).
+// matrix was packed at load (gemm.h): Q8_0 bytes, or Q4_K nibbles, which are
+// split into bytes in registers.
 #include "engine/kernels/simd/avx512_kernels.h"
 #include "engine/kernels/simd/target.h"
 
-// int32 -> float conversions use the zero-masked form: GCC 12 warns
-// (maybe-uninitialized) inside the unmasked _mm512_cvtepi32_ps.
+// int32 -> float and byte -> int32 conversions use the zero-masked form:
+// GCC 12 warns (maybe-uninitialized) inside the unmasked intrinsics.
 
 #if CLOISTER_X86
 #include <immintrin.h>
@@ -24,6 +25,13 @@ namespace {
 
 constexpr size_t kTokensPerPass = 8;
 
+// Where a panel's values and scales come from.
+enum class Layout {
+  kUnpacked,  // unpacked per call (WeightPanel's buffers)
+  kQ8_0,      // packed Q8_0
+  kQ4_K,      // packed Q4_K
+};
+
 struct TokenRows {
   const int8_t* q;
   const float* scale;
@@ -32,13 +40,13 @@ struct TokenRows {
 };
 
 // Computes rows [16 * v, 16 * v + 16) for v < kVectors of `panel`, for
-// kTokens tokens, and stores the valid rows of each into y. A packed panel
-// (kPacked) has its scales in halves. `next` advances by `prefetch_step`
-// bytes per block.
-template <int kVectors, int kTokens, int kBlock, bool kMin, bool kPacked>
+// kTokens tokens, and stores the valid rows of each into y. `next` advances
+// by `prefetch_step` bytes per block.
+template <int kVectors, int kTokens, int kBlock, bool kMin, Layout kLayout>
 CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRows* tokens,
                                          float* y, size_t y_stride, PanelPrefetcher& next,
                                          size_t prefetch_step) {
+  constexpr bool kUnpacked = kLayout == Layout::kUnpacked;
   const size_t cols = panel.cols;
   const size_t blocks = cols / kBlock;
   const int32_t zero_point = panel.zero_point;
@@ -47,10 +55,15 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
   const float* wm[kVectors];
 #pragma GCC unroll 16
   for (int v = 0; v < kVectors; ++v) {
-    wq[v] = kPacked ? nullptr : panel.vector_q(v);
-    ws[v] = kPacked ? nullptr : panel.vector_scale(v);
-    wm[v] = kMin ? panel.vector_min(v) : nullptr;
+    wq[v] = kUnpacked ? panel.vector_q(v) : nullptr;
+    ws[v] = kUnpacked ? panel.vector_scale(v) : nullptr;
+    wm[v] = kUnpacked && kMin ? panel.vector_min(v) : nullptr;
   }
+  const __m512i low4 = _mm512_set1_epi8(0x0f);
+  __m512 super_d[kVectors];
+  __m512 super_minus_dmin[kVectors];
+#pragma GCC unroll 16
+  for (int v = 0; v < kVectors; ++v) super_d[v] = super_minus_dmin[v] = _mm512_setzero_ps();
   __m512 f[kVectors][kTokens];
 #pragma GCC unroll 16
   for (int v = 0; v < kVectors; ++v) {
@@ -59,6 +72,20 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
   }
   for (size_t b = 0; b < blocks; ++b) {
     next.advance(prefetch_step);
+    if constexpr (kLayout == Layout::kQ4_K) {
+      if (b % 8 == 0) {
+#pragma GCC unroll 16
+        for (int v = 0; v < kVectors; ++v) {
+          const uint8_t* halves = packed_q4_k_halves(panel.q, b / 8, v);
+          super_d[v] = _mm512_maskz_cvtph_ps(
+              0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(halves)));
+          const __m512 dmin = _mm512_maskz_cvtph_ps(
+              0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(halves + 32)));
+          super_minus_dmin[v] = _mm512_castsi512_ps(
+              _mm512_xor_si512(_mm512_castps_si512(dmin), _mm512_set1_epi32(INT32_MIN)));
+        }
+      }
+    }
     __m512i acc[kVectors][kTokens];
 #pragma GCC unroll 16
     for (int t = 0; t < kTokens; ++t) {
@@ -74,9 +101,14 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
       __m512i w[kVectors];
 #pragma GCC unroll 16
       for (int v = 0; v < kVectors; ++v) {
-        const uint8_t* values =
-            kPacked ? packed_values(panel.q, b, v) + g * 64 : wq[v] + (group0 + g) * 64;
-        w[v] = _mm512_loadu_si512(values);
+        if constexpr (kLayout == Layout::kQ4_K) {
+          const __m512i two = _mm512_loadu_si512(packed_q4_k_values(panel.q, b, v) + g % 4 * 64);
+          w[v] = _mm512_and_si512(g < 4 ? two : _mm512_srli_epi16(two, 4), low4);
+        } else if constexpr (kLayout == Layout::kQ8_0) {
+          w[v] = _mm512_loadu_si512(packed_values(panel.q, b, v) + g * 64);
+        } else {
+          w[v] = _mm512_loadu_si512(wq[v] + (group0 + g) * 64);
+        }
       }
 #pragma GCC unroll 16
       for (int t = 0; t < kTokens; ++t) {
@@ -91,12 +123,23 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
 #pragma GCC unroll 16
     for (int v = 0; v < kVectors; ++v) {
       __m512 row_scale;
-      if constexpr (kPacked) {
+      __m512 row_min = _mm512_setzero_ps();
+      if constexpr (kLayout == Layout::kQ4_K) {
+        // As the unpacking computes them: each 6-bit factor times d, or -dmin.
+        const uint8_t* factors = packed_q4_k_scales(panel.q, b, v);
+        const __m512i scales = _mm512_maskz_cvtepu8_epi32(
+            0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(factors)));
+        const __m512i mins = _mm512_maskz_cvtepu8_epi32(
+            0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(factors + kPanelLanes)));
+        row_scale = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, scales), super_d[v]);
+        row_min = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, mins), super_minus_dmin[v]);
+      } else if constexpr (kLayout == Layout::kQ8_0) {
         const __m256i halves =
             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed_scales(panel.q, b, v)));
         row_scale = _mm512_maskz_cvtph_ps(0xffff, halves);
       } else {
         row_scale = _mm512_loadu_ps(ws[v] + b * 16);
+        if constexpr (kMin) row_min = _mm512_loadu_ps(wm[v] + b * 16);
       }
 #pragma GCC unroll 16
       for (int t = 0; t < kTokens; ++t) {
@@ -104,7 +147,6 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
         f[v][t] = _mm512_fmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, acc[v][t]), scale, f[v][t]);
       }
       if constexpr (kMin) {
-        const __m512 row_min = _mm512_loadu_ps(wm[v] + b * 16);
 #pragma GCC unroll 16
         for (int t = 0; t < kTokens; ++t) {
           f[v][t] = _mm512_fmadd_ps(row_min, _mm512_set1_ps(tokens[t].scaled_sum[b]), f[v][t]);
@@ -124,24 +166,24 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
   }
 }
 
-template <int kVectors, int kBlock, bool kMin, bool kPacked, size_t... kIndex>
+template <int kVectors, int kBlock, bool kMin, Layout kLayout, size_t... kIndex>
 constexpr auto micro_kernels_by_count(std::index_sequence<kIndex...> /*counts*/) {
   return std::array{
-      &micro_kernel<kVectors, static_cast<int>(kIndex) + 1, kBlock, kMin, kPacked>...};
+      &micro_kernel<kVectors, static_cast<int>(kIndex) + 1, kBlock, kMin, kLayout>...};
 }
 
 // Runs the micro kernel compiled for `count` (1 to kTokensPerPass) tokens.
-template <int kVectors, int kBlock, bool kMin, bool kPacked>
+template <int kVectors, int kBlock, bool kMin, Layout kLayout>
 void run_tokens(const WeightPanel& panel, const TokenRows* tokens, size_t count, float* y,
                 size_t y_stride, PanelPrefetcher& next, size_t step) {
-  static constexpr auto kByCount = micro_kernels_by_count<kVectors, kBlock, kMin, kPacked>(
+  static constexpr auto kByCount = micro_kernels_by_count<kVectors, kBlock, kMin, kLayout>(
       std::make_index_sequence<kTokensPerPass>());
   kByCount[count - 1](panel, tokens, y, y_stride, next, step);
 }
 
 // Multiplies one panel with every token of x, 8 at a time. Only the first
 // pass over the panel advances `next`.
-template <int kBlock, bool kMin, bool kPacked>
+template <int kBlock, bool kMin, Layout kLayout>
 void multiply_panel(const GemmArgs& a, const WeightPanel& panel, size_t r0, PanelPrefetcher& next,
                     size_t step) {
   const SplitActivations& x = *a.x;
@@ -157,9 +199,9 @@ void multiply_panel(const GemmArgs& a, const WeightPanel& panel, size_t r0, Pane
     float* y = a.y + t0 * a.y_stride + r0;
     PanelPrefetcher& prefetch = t0 == 0 ? next : done;
     if (panel.vectors() == 2) {
-      run_tokens<2, kBlock, kMin, kPacked>(panel, tokens, count, y, a.y_stride, prefetch, step);
+      run_tokens<2, kBlock, kMin, kLayout>(panel, tokens, count, y, a.y_stride, prefetch, step);
     } else {
-      run_tokens<1, kBlock, kMin, kPacked>(panel, tokens, count, y, a.y_stride, prefetch, step);
+      run_tokens<1, kBlock, kMin, kLayout>(panel, tokens, count, y, a.y_stride, prefetch, step);
     }
   }
 }
@@ -172,7 +214,7 @@ void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
     PanelPrefetcher next_panel(weights + rows * a.row_stride, rows * a.row_stride);
     avx512_unpack_panel(a.type, weights, a.row_stride, rows, panel, next_panel);
     PanelPrefetcher none;
-    multiply_panel<kBlock, kMin, false>(a, panel, r0, none, 0);
+    multiply_panel<kBlock, kMin, Layout::kUnpacked>(a, panel, r0, none, 0);
   }
 }
 
@@ -183,15 +225,16 @@ void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
 // to 115 when only every 2nd or 4th line, or the start of each page, was
 // prefetched. A single token is read faster by the hardware prefetcher alone
 // (24 tok/s with, 26 to 28 without).
+template <bool kMin, Layout kLayout>
 void gemm_packed_panels(const GemmArgs& a) {
   const size_t cols = a.x->cols;
-  const size_t bytes = packed_panel_bytes(cols);
-  const size_t prefetch_step = a.x->tokens > 1 ? kPackedBlockBytes : 0;
+  const size_t bytes = packed_panel_bytes(a.type, cols);
+  const size_t prefetch_step = a.x->tokens > 1 ? bytes / (cols / 32) : 0;
   for (size_t r0 = 0; r0 < a.rows; r0 += kPanelRows) {
     const uint8_t* data = a.packed + r0 / kPanelRows * bytes;
-    const WeightPanel panel = packed_panel(data, std::min(kPanelRows, a.rows - r0), cols);
+    const WeightPanel panel = packed_panel(a.type, data, std::min(kPanelRows, a.rows - r0), cols);
     PanelPrefetcher next_panel(data + bytes, r0 + kPanelRows < a.rows ? bytes : 0);
-    multiply_panel<32, false, true>(a, panel, r0, next_panel, prefetch_step);
+    multiply_panel<32, kMin, kLayout>(a, panel, r0, next_panel, prefetch_step);
   }
 }
 
@@ -201,7 +244,11 @@ bool avx512_gemm_supports(TensorType type) { return gemm_type_supported(type); }
 
 void avx512_gemm(const GemmArgs& a) {
   if (a.packed != nullptr) {
-    gemm_packed_panels(a);
+    if (a.type == TensorType::kQ4_K) {
+      gemm_packed_panels<true, Layout::kQ4_K>(a);
+    } else {
+      gemm_packed_panels<false, Layout::kQ8_0>(a);
+    }
     return;
   }
   WeightPanel panel = gemm_panel_for(a.type, a.x->cols, *a.workspace);
