@@ -191,11 +191,17 @@ WeightPanel gemm_panel_for(TensorType type, size_t cols, GemmWorkspace& workspac
   return workspace.panel(cols, type == TensorType::kQ6_K ? 16 : 32, has_min, zero_point_of(type));
 }
 
-bool packable(TensorType type) { return type == TensorType::kQ8_0 || type == TensorType::kQ4_K; }
+bool packable(TensorType type) {
+  return type == TensorType::kQ8_0 || type == TensorType::kQ4_K || type == TensorType::kQ6_K;
+}
 
 size_t packed_panel_bytes(TensorType type, size_t cols) {
   assert(packable(type));
-  return type == TensorType::kQ4_K ? cols / kQK_K * kQ4KSuperBytes : cols / 32 * kPackedBlockBytes;
+  switch (type) {
+    case TensorType::kQ4_K: return cols / kQK_K * kQ4KSuperBytes;
+    case TensorType::kQ6_K: return cols / kQK_K * kQ6KSuperBytes;
+    default: return cols / 32 * kPackedBlockBytes;
+  }
 }
 
 WeightPanel packed_panel(TensorType type, const uint8_t* data, size_t rows, size_t cols) {
@@ -203,6 +209,7 @@ WeightPanel packed_panel(TensorType type, const uint8_t* data, size_t rows, size
   WeightPanel panel;
   panel.rows = rows;
   panel.cols = cols;
+  panel.block = type == TensorType::kQ6_K ? 16 : 32;
   panel.has_min = type == TensorType::kQ4_K;
   panel.zero_point = zero_point_of(type);
   // The kernels only read a packed panel; WeightPanel's pointers are mutable

@@ -14,7 +14,7 @@
 // the scales kept as halves (exactly the f16 scales of the file): a packed
 // panel takes as many bytes as the 32 rows it came from, and the kernels
 // then read it as it is, with no unpacking per call (see PackedWeights).
-// Q4_K matrices are packed too, with two values to a byte (below).
+// Q4_K and Q6_K matrices are packed too, in layouts of their own (below).
 // A packed panel is stored block by block, in the order the kernels read it,
 // so that one product reads it as a single sequential stream: for each block
 // of 32 columns, the interleaved values of the first 16 rows (512 bytes),
@@ -69,7 +69,7 @@ struct WeightPanel {
   float* vector_min(size_t v) const { return min + v * (cols / 32) * kPanelLanes; }
 };
 
-// Returns true for the weight types that can be packed (Q8_0, Q4_K).
+// Returns true for the weight types that can be packed (Q8_0, Q4_K, Q6_K).
 bool packable(TensorType type);
 
 // One block of 32 columns of a packed Q8_0 panel: the values of both
@@ -117,6 +117,42 @@ Byte* packed_q4_k_scales(Byte* panel, size_t b, size_t v) {
 template <typename Byte>
 Byte* packed_q4_k_values(Byte* panel, size_t b, size_t v) {
   return packed_q4_k_scales(panel, b, 0) + 2 * kQ4KVectorScales + v * kQ4KVectorValues;
+}
+
+// A packed Q6_K panel keeps the file's numbers too, in the file's size:
+// 6-bit values as a nibble and two bits, each 16 columns' 8-bit scale, each
+// super-block's d (a half). Per super-block of 256 columns: both vectors' d
+// (16 halves each); then per block of 16 columns (4 groups of 4), both
+// vectors' 16 scales, then both vectors' low nibbles (128 bytes each: in the
+// k-th 64 bytes, k < 2, group k in the low nibbles and group k + 2 in the
+// high ones), then both vectors' high bits (64 bytes each: group g's at bits
+// 2g and 2g + 1).
+inline constexpr size_t kQ6KVectorHalves = kPanelLanes * sizeof(uint16_t);
+inline constexpr size_t kQ6KVectorScales = kPanelLanes;
+inline constexpr size_t kQ6KVectorNibbles = kPanelLanes * 16 / 2;
+inline constexpr size_t kQ6KVectorHighBits = kPanelLanes * 16 / 4;
+inline constexpr size_t kQ6KBlockBytes =
+    2 * (kQ6KVectorScales + kQ6KVectorNibbles + kQ6KVectorHighBits);
+inline constexpr size_t kQ6KSuperBytes = 2 * kQ6KVectorHalves + 16 * kQ6KBlockBytes;
+
+// Where vector v's d of super-block s, and its scales, nibbles and high
+// bits of block b (16 columns), lie in the packed Q6_K panel at `panel`.
+template <typename Byte>
+Byte* packed_q6_k_halves(Byte* panel, size_t s, size_t v) {
+  return panel + s * kQ6KSuperBytes + v * kQ6KVectorHalves;
+}
+template <typename Byte>
+Byte* packed_q6_k_scales(Byte* panel, size_t b, size_t v) {
+  return panel + b / 16 * kQ6KSuperBytes + 2 * kQ6KVectorHalves + b % 16 * kQ6KBlockBytes +
+         v * kQ6KVectorScales;
+}
+template <typename Byte>
+Byte* packed_q6_k_nibbles(Byte* panel, size_t b, size_t v) {
+  return packed_q6_k_scales(panel, b, 0) + 2 * kQ6KVectorScales + v * kQ6KVectorNibbles;
+}
+template <typename Byte>
+Byte* packed_q6_k_high_bits(Byte* panel, size_t b, size_t v) {
+  return packed_q6_k_nibbles(panel, b, 0) + 2 * kQ6KVectorNibbles + v * kQ6KVectorHighBits;
 }
 
 // Returns the bytes of one packed panel of rows of `cols` elements of the

@@ -1,8 +1,8 @@
 // Weight matrices packed once, at load, into the blocked kernels' panel
 // layout (gemm.h), so that no product unpacks them again. Only types whose
-// packed form is about the file's size are packed (Q8_0: the same; Q4_K:
-// 2.8% more), and only when the active kernel path reads packed panels
-// (AVX-512). The copy lives in
+// packed form is about the file's size are packed (Q8_0 and Q6_K: the
+// same; Q4_K: 2.8% more), and only when the active kernel path reads packed
+// panels (AVX-512). The copy lives in
 // anonymous memory (huge pages where the kernel gives them); the file pages
 // the rows came from are given back, so resident memory stays about the size
 // of the file.

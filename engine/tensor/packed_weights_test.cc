@@ -42,13 +42,15 @@ std::vector<float> random_values(size_t n, std::mt19937& rng) {
   return v;
 }
 
-// A file holding a Q8_0, a Q4_K and an F16 matrix, page-aligned, mapped.
+// A file holding a Q8_0, a Q4_K, a Q6_K and an F16 matrix, page-aligned,
+// mapped.
 class PackedWeightsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::mt19937 rng(7);
     Bytes contents;
-    for (TensorType type : {TensorType::kQ8_0, TensorType::kQ4_K, TensorType::kF16}) {
+    for (TensorType type :
+         {TensorType::kQ8_0, TensorType::kQ4_K, TensorType::kQ6_K, TensorType::kF16}) {
       const uint64_t stride = *row_bytes(type, kCols);
       const size_t offset = contents.size();
       contents.resize(offset + stride * kRows);
@@ -69,7 +71,8 @@ class PackedWeightsTest : public ::testing::Test {
     contents_ = contents;
     q8_0_ = matrix(TensorType::kQ8_0, offsets_[0]);
     q4_k_ = matrix(TensorType::kQ4_K, offsets_[1]);
-    f16_ = matrix(TensorType::kF16, offsets_[2]);
+    q6_k_ = matrix(TensorType::kQ6_K, offsets_[2]);
+    f16_ = matrix(TensorType::kF16, offsets_[3]);
     x_ = random_values(3 * kCols, rng);
   }
 
@@ -84,37 +87,41 @@ class PackedWeightsTest : public ::testing::Test {
   std::vector<size_t> offsets_;
   Matrix q8_0_;
   Matrix q4_k_;
+  Matrix q6_k_;
   Matrix f16_;
   std::vector<float> x_;  // three tokens' activations
 };
 
-TEST_F(PackedWeightsTest, PacksQ8_0AndQ4_KOnlyOnPathsThatReadPackedPanels) {
+TEST_F(PackedWeightsTest, PacksQ8_0Q4_KAndQ6_KOnlyOnPathsThatReadPackedPanels) {
   KernelPathGuard guard;
   for (kernels::KernelPath path : kernels::supported_kernel_paths()) {
     ASSERT_TRUE(kernels::set_kernel_path(path).ok());
     Matrix q8_0 = q8_0_;
     Matrix q4_k = q4_k_;
+    Matrix q6_k = q6_k_;
     Matrix f16 = f16_;
-    Matrix* matrices[] = {&q8_0, &q4_k, &f16};
+    Matrix* matrices[] = {&q8_0, &q4_k, &q6_k, &f16};
     const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
     EXPECT_EQ(f16.packed, nullptr);
     if (kernels::active_kernels().pack_panels == nullptr) {
       EXPECT_EQ(packed.bytes(), 0u) << kernels::kernel_path_name(path);
       EXPECT_EQ(q8_0.packed, nullptr);
       EXPECT_EQ(q4_k.packed, nullptr);
+      EXPECT_EQ(q6_k.packed, nullptr);
       continue;
     }
-    // Two panels of 32 rows each: for Q8_0 each the size of 32 rows of the
-    // file; for Q4_K, 4.625 bits a value where the file has 4.5.
+    // Two panels of 32 rows each: for Q8_0 and Q6_K each the size of 32 rows
+    // of the file; for Q4_K, 4.625 bits a value where the file has 4.5.
     const size_t q4_k_panel = 32 * q4_k.row_stride * 37 / 36;
-    EXPECT_EQ(packed.bytes(), 2 * 32 * q8_0.row_stride + 2 * q4_k_panel);
+    EXPECT_EQ(packed.bytes(), 2 * 32 * q8_0.row_stride + 2 * q4_k_panel + 2 * 32 * q6_k.row_stride);
     EXPECT_EQ(q4_k.packed, q8_0.packed + 2 * 32 * q8_0.row_stride);
+    EXPECT_EQ(q6_k.packed, q4_k.packed + 2 * q4_k_panel);
     EXPECT_NE(q8_0.packed, nullptr);
   }
 }
 
 TEST_F(PackedWeightsTest, ProductsOfAPackedMatrixAgreeWithTheFilesRows) {
-  for (const Matrix* file_rows : {&q8_0_, &q4_k_}) {
+  for (const Matrix* file_rows : {&q8_0_, &q4_k_, &q6_k_}) {
     const std::string type(tensor_type_name(file_rows->type));
     Matrix packed_matrix = *file_rows;
     Matrix* matrices[] = {&packed_matrix};

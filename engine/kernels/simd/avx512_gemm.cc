@@ -4,8 +4,8 @@
 // VPDPBUSD, accumulating int32 sums per block; per block, the sums become
 // floats once, times the row scales and the token's activation scale.
 // Panels are unpacked from the rows per call, or read as they are where the
-// matrix was packed at load (gemm.h): Q8_0 bytes, or Q4_K nibbles, which are
-// split into bytes in registers.
+// matrix was packed at load (gemm.h): Q8_0 bytes, or Q4_K and Q6_K values
+// in fewer bits, which are put together into bytes in registers.
 #include "engine/kernels/simd/avx512_kernels.h"
 #include "engine/kernels/simd/target.h"
 
@@ -30,6 +30,7 @@ enum class Layout {
   kUnpacked,  // unpacked per call (WeightPanel's buffers)
   kQ8_0,      // packed Q8_0
   kQ4_K,      // packed Q4_K
+  kQ6_K,      // packed Q6_K
 };
 
 struct TokenRows {
@@ -60,6 +61,7 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
     wm[v] = kUnpacked && kMin ? panel.vector_min(v) : nullptr;
   }
   const __m512i low4 = _mm512_set1_epi8(0x0f);
+  const __m512i bits45 = _mm512_set1_epi8(0x30);
   __m512 super_d[kVectors];
   __m512 super_minus_dmin[kVectors];
 #pragma GCC unroll 16
@@ -72,6 +74,16 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
   }
   for (size_t b = 0; b < blocks; ++b) {
     next.advance(prefetch_step);
+    if constexpr (kLayout == Layout::kQ6_K) {
+      if (b % 16 == 0) {
+#pragma GCC unroll 16
+        for (int v = 0; v < kVectors; ++v) {
+          super_d[v] =
+              _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                                                packed_q6_k_halves(panel.q, b / 16, v))));
+        }
+      }
+    }
     if constexpr (kLayout == Layout::kQ4_K) {
       if (b % 8 == 0) {
 #pragma GCC unroll 16
@@ -104,6 +116,16 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
         if constexpr (kLayout == Layout::kQ4_K) {
           const __m512i two = _mm512_loadu_si512(packed_q4_k_values(panel.q, b, v) + g % 4 * 64);
           w[v] = _mm512_and_si512(g < 4 ? two : _mm512_srli_epi16(two, 4), low4);
+        } else if constexpr (kLayout == Layout::kQ6_K) {
+          const __m512i two = _mm512_loadu_si512(packed_q6_k_nibbles(panel.q, b, v) + g % 2 * 64);
+          const __m512i low = _mm512_and_si512(g < 2 ? two : _mm512_srli_epi16(two, 4), low4);
+          // Group g's two high bits, moved to bits 4 and 5 of each byte.
+          const __m512i bits = _mm512_loadu_si512(packed_q6_k_high_bits(panel.q, b, v));
+          const __m512i placed = g == 0   ? _mm512_slli_epi16(bits, 4)
+                                 : g == 1 ? _mm512_slli_epi16(bits, 2)
+                                 : g == 2 ? bits
+                                          : _mm512_srli_epi16(bits, 2);
+          w[v] = _mm512_or_si512(low, _mm512_and_si512(placed, bits45));
         } else if constexpr (kLayout == Layout::kQ8_0) {
           w[v] = _mm512_loadu_si512(packed_values(panel.q, b, v) + g * 64);
         } else {
@@ -133,6 +155,12 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
             0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(factors + kPanelLanes)));
         row_scale = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, scales), super_d[v]);
         row_min = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, mins), super_minus_dmin[v]);
+      } else if constexpr (kLayout == Layout::kQ6_K) {
+        // As the unpacking computes it: the signed 8-bit scale times d.
+        const __m512i scales = _mm512_maskz_cvtepi8_epi32(
+            0xffff,
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed_q6_k_scales(panel.q, b, v))));
+        row_scale = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, scales), super_d[v]);
       } else if constexpr (kLayout == Layout::kQ8_0) {
         const __m256i halves =
             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed_scales(panel.q, b, v)));
@@ -225,16 +253,16 @@ void gemm_blocks(const GemmArgs& a, WeightPanel& panel) {
 // to 115 when only every 2nd or 4th line, or the start of each page, was
 // prefetched. A single token is read faster by the hardware prefetcher alone
 // (24 tok/s with, 26 to 28 without).
-template <bool kMin, Layout kLayout>
+template <int kBlock, bool kMin, Layout kLayout>
 void gemm_packed_panels(const GemmArgs& a) {
   const size_t cols = a.x->cols;
   const size_t bytes = packed_panel_bytes(a.type, cols);
-  const size_t prefetch_step = a.x->tokens > 1 ? bytes / (cols / 32) : 0;
+  const size_t prefetch_step = a.x->tokens > 1 ? bytes / (cols / kBlock) : 0;
   for (size_t r0 = 0; r0 < a.rows; r0 += kPanelRows) {
     const uint8_t* data = a.packed + r0 / kPanelRows * bytes;
     const WeightPanel panel = packed_panel(a.type, data, std::min(kPanelRows, a.rows - r0), cols);
     PanelPrefetcher next_panel(data + bytes, r0 + kPanelRows < a.rows ? bytes : 0);
-    multiply_panel<32, kMin, kLayout>(a, panel, r0, next_panel, prefetch_step);
+    multiply_panel<kBlock, kMin, kLayout>(a, panel, r0, next_panel, prefetch_step);
   }
 }
 
@@ -244,10 +272,10 @@ bool avx512_gemm_supports(TensorType type) { return gemm_type_supported(type); }
 
 void avx512_gemm(const GemmArgs& a) {
   if (a.packed != nullptr) {
-    if (a.type == TensorType::kQ4_K) {
-      gemm_packed_panels<true, Layout::kQ4_K>(a);
-    } else {
-      gemm_packed_panels<false, Layout::kQ8_0>(a);
+    switch (a.type) {
+      case TensorType::kQ4_K: gemm_packed_panels<32, true, Layout::kQ4_K>(a); break;
+      case TensorType::kQ6_K: gemm_packed_panels<16, false, Layout::kQ6_K>(a); break;
+      default: gemm_packed_panels<32, false, Layout::kQ8_0>(a); break;
     }
     return;
   }

@@ -1,8 +1,9 @@
 // Packing at load. Each panel of 32 rows is unpacked as the per-call path
 // does, then stored in the packed layout (gemm.h): Q8_0 block by block with
 // its scales in halves, which is exact since they came from the file's
-// halves; Q4_K with two values to a byte, and the scales, mins and
-// super-block factors copied from the file as they are.
+// halves; Q4_K with two values to a byte and Q6_K as a nibble and two bits,
+// with the scales, mins and super-block factors copied from the file as
+// they are.
 #include "engine/kernels/simd/avx512_kernels.h"
 #include "engine/kernels/simd/target.h"
 
@@ -14,6 +15,7 @@
 
 #include "engine/kernels/k_scales.h"
 #include "engine/kernels/q4_k.h"
+#include "engine/kernels/q6_k.h"
 
 namespace cloister::engine::kernels::simd {
 namespace {
@@ -67,6 +69,46 @@ CLOISTER_TARGET_AVX512 void store_q4_k_panel(const WeightPanel& panel, const uin
   }
 }
 
+// The values come from the unpacked panel (bytes 0..63, 16-column blocks of
+// 4 groups), the scales and d straight from the rows' blocks.
+CLOISTER_TARGET_AVX512 void store_q6_k_panel(const WeightPanel& panel, const uint8_t* weights,
+                                             size_t row_stride, uint8_t* packed) {
+  const __m512i low4 = _mm512_set1_epi8(0x0f);
+  const __m512i low2 = _mm512_set1_epi8(0x03);
+  for (size_t b = 0; b < panel.cols / 16; ++b) {
+    for (size_t v = 0; v < panel.vectors(); ++v) {
+      const uint8_t* groups = panel.vector_q(v) + b * 4 * 64;
+      __m512i q[4];
+      for (size_t g = 0; g < 4; ++g) q[g] = _mm512_loadu_si512(groups + 64 * g);
+      uint8_t* nibbles = packed_q6_k_nibbles(packed, b, v);
+      for (size_t k = 0; k < 2; ++k) {
+        const __m512i low = _mm512_and_si512(q[k], low4);
+        const __m512i high = _mm512_slli_epi16(_mm512_and_si512(q[k + 2], low4), 4);
+        _mm512_storeu_si512(nibbles + 64 * k, _mm512_or_si512(low, high));
+      }
+      __m512i high_bits = _mm512_setzero_si512();
+      for (size_t g = 0; g < 4; ++g) {
+        const __m512i two = _mm512_and_si512(_mm512_srli_epi16(q[g], 4), low2);
+        high_bits = _mm512_or_si512(
+            high_bits, _mm512_sll_epi16(two, _mm_cvtsi32_si128(static_cast<int>(2 * g))));
+      }
+      _mm512_storeu_si512(packed_q6_k_high_bits(packed, b, v), high_bits);
+    }
+  }
+  for (size_t r = 0; r < panel.rows; ++r) {
+    const size_t v = r / kPanelLanes;
+    const size_t lane = r % kPanelLanes;
+    const auto* blocks = reinterpret_cast<const BlockQ6_K*>(weights + r * row_stride);
+    for (size_t s = 0; s < panel.cols / kQK_K; ++s) {
+      std::memcpy(packed_q6_k_halves(packed, s, v) + lane * sizeof(uint16_t), &blocks[s].d,
+                  sizeof(uint16_t));
+      for (size_t j = 0; j < 16; ++j) {
+        std::memcpy(packed_q6_k_scales(packed, 16 * s + j, v) + lane, &blocks[s].scales[j], 1);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 CLOISTER_TARGET_AVX512 void avx512_pack_panels(TensorType type, const uint8_t* weights,
@@ -82,10 +124,10 @@ CLOISTER_TARGET_AVX512 void avx512_pack_panels(TensorType type, const uint8_t* w
     uint8_t* packed = out + r0 / kPanelRows * panel_bytes;
     // Lanes past the last row read as zeros: values, scales and factors.
     std::memset(packed, 0, panel_bytes);
-    if (type == TensorType::kQ4_K) {
-      store_q4_k_panel(panel, first_row, row_stride, packed);
-    } else {
-      store_q8_0_panel(panel, packed);
+    switch (type) {
+      case TensorType::kQ4_K: store_q4_k_panel(panel, first_row, row_stride, packed); break;
+      case TensorType::kQ6_K: store_q6_k_panel(panel, first_row, row_stride, packed); break;
+      default: store_q8_0_panel(panel, packed); break;
     }
   }
 }
