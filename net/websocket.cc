@@ -212,7 +212,7 @@ class Session final : public WebSocket::Impl,
     timeouts.idle_timeout = options_.idle_timeout;
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
-    ws_.read_message_max(options_.max_message_bytes);
+    ws_.read_message_max(0);  // no limit in Beast: read_more applies ours
     ws_.auto_fragment(false);
   }
 
@@ -276,13 +276,47 @@ class Session final : public WebSocket::Impl,
                                               "a websocket read is already outstanding"));
     }
     if (finished_) return post_read(std::move(done), final_error_);
+    if (refused_) return post_read(std::move(done), *refused_);
     reading_ = true;
+    read_more(std::move(done));
+  }
+
+  // Reads the next piece of the message, at most one byte past the limit.
+  // The limit is ours, not Beast's: on an oversized message Beast (1.81)
+  // closes its socket without reading what the peer is still sending, which
+  // resets the connection, so the peer may never see the 1009. Closing
+  // ourselves runs the closing handshake, which reads and drops the rest.
+  void read_more(WebSocket::ReadHandler done) {
+    const size_t room = options_.max_message_bytes + 1 - read_buffer_.size();
     // The handler lives in the pending operation, not in this object: a
     // handler that holds this object would otherwise keep it alive for ever
     // when the I/O context is destroyed with the read still pending.
-    ws_.async_read(read_buffer_,
-                   [self = this->shared_from_this(), handler = std::move(done)](
-                       beast::error_code error, size_t) { self->on_read(error, handler); });
+    ws_.async_read_some(
+        read_buffer_, room,
+        [self = this->shared_from_this(), handler = std::move(done)](beast::error_code error,
+                                                                     size_t) mutable {
+          if (!error && self->read_buffer_.size() > self->options_.max_message_bytes) {
+            return self->refuse_oversized(handler);
+          }
+          if (error || self->ws_.is_message_done()) return self->on_read(error, handler);
+          self->read_more(std::move(handler));
+        });
+  }
+
+  void refuse_oversized(const WebSocket::ReadHandler& handler) {
+    reading_ = false;
+    read_buffer_.consume(read_buffer_.size());
+    read_buffer_.shrink_to_fit();
+    refused_ = Error(
+        ErrorCode::kResourceExhausted,
+        "websocket message larger than " + std::to_string(options_.max_message_bytes) + " bytes");
+    if (!close_requested_) {
+      close_requested_ = true;
+      open_ = false;
+      close_status_ = {CloseCode::kMessageTooBig, "message too big"};
+      pump();
+    }
+    if (handler) handler(*refused_);
   }
 
   void on_read(const beast::error_code& error, const WebSocket::ReadHandler& handler) {
@@ -316,11 +350,6 @@ class Session final : public WebSocket::Impl,
       }
       return Error(ErrorCode::kUnavailable,
                    "websocket closed by peer with code " + std::to_string(reason.code));
-    }
-    if (error == websocket::error::message_too_big) {
-      return Error(
-          ErrorCode::kResourceExhausted,
-          "websocket message larger than " + std::to_string(options_.max_message_bytes) + " bytes");
     }
     return network_error("websocket read", error);
   }
@@ -428,7 +457,8 @@ class Session final : public WebSocket::Impl,
 
   // Strand-only state.
   beast::flat_buffer read_buffer_;
-  bool reading_ = false;  // an async_read is outstanding
+  bool reading_ = false;          // a read is outstanding
+  std::optional<Error> refused_;  // set once an oversized message was refused
   std::deque<Outgoing> queue_;
   bool writing_ = false;
   bool closing_ = false;

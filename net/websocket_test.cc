@@ -148,6 +148,41 @@ TEST(WebSocket, ClosesWithTooBigOnOversizedMessages) {
   EXPECT_EQ((*socket)->peer_close_status()->code, CloseCode::kMessageTooBig);
 }
 
+// The tail of an oversized message may still be on its way when the server
+// refuses it. The server must then finish the closing handshake, reading and
+// dropping that tail, rather than close its socket with unread bytes: that
+// resets the connection, and the sender may never see the 1009.
+TEST(WebSocket, RefusesAnOversizedMessageWithoutResettingItsSender) {
+  auto server = start({.websocket = {.max_message_bytes = 1024}},
+                      [](const std::shared_ptr<WebSocket>& socket) {
+                        socket->async_read([socket](const Result<WebSocketMessage>&) {});
+                      });
+  testing::RawSocket raw(server->port());
+  ASSERT_TRUE(raw.connected());
+  ASSERT_TRUE(
+      raw.send("GET /custom HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n"));
+  ASSERT_NE(raw.read_until("\r\n\r\n", 5s).find(" 101 "), std::string::npos);
+  // One masked binary frame of 4096 bytes (mask key zero), in three pieces.
+  const std::string header("\x82\xfe\x10\x00\x00\x00\x00\x00", 8);
+  ASSERT_TRUE(raw.send(header + std::string(512, 'a')));
+  std::this_thread::sleep_for(200ms);  // refused by now
+  ASSERT_TRUE(raw.send(std::string(1024, 'b')));
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(raw.send(std::string(4096 - 1536, 'c')));
+  std::this_thread::sleep_for(200ms);  // a reset would have come back by now
+  // The reply to the server's close frame: masked, code 1009.
+  EXPECT_TRUE(raw.send(std::string("\x88\x82\x00\x00\x00\x00\x03\xf1", 8)));
+  // The server's close frame: code 1009, then a reason.
+  const std::string too_big("\x03\xf1", 2);
+  const std::string got = raw.read_until(too_big, 5s);
+  const size_t frame = got.find('\x88');
+  ASSERT_NE(frame, std::string::npos);
+  EXPECT_EQ(got.substr(frame + 2, 2), too_big);
+  EXPECT_TRUE(raw.closed_by_peer_within(5s));
+}
+
 TEST(WebSocket, BoundsTheSendQueueWhenThePeerDoesNotRead) {
   constexpr size_t kQueueLimit = 1 << 20;
   std::promise<std::shared_ptr<WebSocket>> server_side;
