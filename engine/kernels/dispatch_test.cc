@@ -238,7 +238,8 @@ TEST_P(DispatchTest, BlockedProductsMatchScalarDotProducts) {
     // rows packed once.
     std::vector<uint8_t> packed;
     if (path.pack_panels != nullptr && packable(type)) {
-      packed.resize((rows + kPanelRows - 1) / kPanelRows * packed_panel_bytes(type, cols));
+      // Not zeroed, so that any byte of a row that packing leaves unwritten shows.
+      packed.assign((rows + kPanelRows - 1) / kPanelRows * packed_panel_bytes(type, cols), 0xab);
       path.pack_panels(type, weights.data(), stride, rows, cols, packed.data());
     }
     for (size_t tokens : {1u, 3u, 5u, 16u, 21u, 35u}) {

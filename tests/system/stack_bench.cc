@@ -13,8 +13,9 @@
 // runs, with their spread); the time to open a verified session (relay,
 // handshake, evidence and release-proof verification) with fresh evidence,
 // with the enclave's kept evidence, and with kept evidence whose verdict the
-// client has cached, and the first token on such a new session; and the memory the host and the
-// enclave hold per idle session with N sessions open. Report figures in docs/benchmarks.md.
+// client has cached, and the first token on such a new session; and the
+// memory the host and the enclave hold per idle session with N sessions
+// open. Report figures in docs/benchmarks.md.
 #include <sys/resource.h>
 
 #include <algorithm>

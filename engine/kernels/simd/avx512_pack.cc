@@ -122,8 +122,9 @@ CLOISTER_TARGET_AVX512 void avx512_pack_panels(TensorType type, const uint8_t* w
     const uint8_t* first_row = weights + r0 * row_stride;
     avx512_unpack_panel(type, first_row, row_stride, std::min(kPanelRows, rows - r0), panel, none);
     uint8_t* packed = out + r0 / kPanelRows * panel_bytes;
-    // Lanes past the last row read as zeros: values, scales and factors.
-    std::memset(packed, 0, panel_bytes);
+    // A full panel is written whole below. In a last, partial one the lanes
+    // past its last row are zeroed (the kernels compute them, never store them).
+    if (panel.rows < kPanelRows) std::memset(packed, 0, panel_bytes);
     switch (type) {
       case TensorType::kQ4_K: store_q4_k_panel(panel, first_row, row_stride, packed); break;
       case TensorType::kQ6_K: store_q6_k_panel(panel, first_row, row_stride, packed); break;
