@@ -1,9 +1,9 @@
 // A malicious host: a WebSocket relay between client and enclave that flips
 // a bit in, truncates, drops, replays, reorders or delays one message, or
 // injects one of its own. Every session it changed must fail closed (no
-// answer is accepted, the session ends with an error), a delay can only make
-// an answer late or end the session at the client's deadline, and the
-// enclave must go on serving everyone else.
+// altered answer is accepted, and the session ends with an error), a delay
+// can only make an answer late or end the session at the client's deadline,
+// and the enclave must go on serving everyone else.
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -170,8 +170,12 @@ class MaliciousHostTest : public ::testing::Test {
     return "ws://127.0.0.1:" + std::to_string(enclave_->port()) + std::string(kSessionPath);
   }
 
-  // A chat through `url`: returns the content if the whole answer arrived
-  // within `timeout` and its receipt verified, or the error that ended it.
+  // A session through `url` with two chats in turn: returns the content if
+  // both whole answers arrived within `timeout` each and their receipts
+  // verified, or the error that ended the session. The second chat shows that
+  // the session lived on: the enclave may notice a tampered message only
+  // after the first answer went out (a replayed request comes after the
+  // request itself), but it has closed the session by then.
   Result<std::string> chat_through(const std::string& url,
                                    std::chrono::seconds timeout = std::chrono::seconds(60)) {
     CLOISTER_ASSIGN_OR_RETURN(auto client,
@@ -179,14 +183,22 @@ class MaliciousHostTest : public ::testing::Test {
     const std::string request =
         testing::chat_body(json::array({{{"role", "user"}, {"content", ""}}}),
                            {{"temperature", 0}, {"max_tokens", 60}, {"stream", true}});
-    CLOISTER_ASSIGN_OR_RETURN(session::StreamId stream, client->send(request));
-    CLOISTER_ASSIGN_OR_RETURN(testing::ChatResponse response,
-                              client->read_response(stream, timeout));
-    if (response.error_code) {
-      return Error(ErrorCode::kUnavailable, "stream error " + std::to_string(*response.error_code));
+    std::string content;
+    for (int chat = 0; chat < 2; ++chat) {
+      CLOISTER_ASSIGN_OR_RETURN(session::StreamId stream, client->send(request));
+      CLOISTER_ASSIGN_OR_RETURN(testing::ChatResponse response,
+                                client->read_response(stream, timeout));
+      if (response.error_code) {
+        return Error(ErrorCode::kUnavailable,
+                     "stream error " + std::to_string(*response.error_code));
+      }
+      CLOISTER_TRY(client->check_receipt(request, response));
+      if (chat == 1 && response.content != content) {
+        return Error(ErrorCode::kInternal, "the same request got another answer");
+      }
+      content = std::move(response.content);
     }
-    CLOISTER_TRY(client->check_receipt(request, response));
-    return response.content;
+    return content;
   }
 
   net::IoPool pool_{1};
