@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "base/result.h"
+#include "engine/kernels/attention_rows.h"
 #include "engine/kernels/cpu_features.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/q8_0.h"
@@ -51,13 +52,16 @@ struct KernelTable {
   void (*axpy_f32)(float a, const float* x, float* y, size_t n) = nullptr;     // y += a x
   void (*axpy_f16)(float a, const uint16_t* x, float* y, size_t n) = nullptr;  // y += a x
   void (*f32_to_f16)(const float* x, uint16_t* out, size_t n) = nullptr;  // round to nearest even
-  // Attention over a KV cache of IEEE halves: out[i] = dot(q, rows + i *
-  // stride) for i < n (dim values each), and out = sum over i < n of w[i] *
-  // (rows + i * stride).
-  void (*dot_rows_f16)(const float* q, const uint16_t* rows, size_t stride, size_t n, size_t dim,
-                       float* out) = nullptr;
-  void (*weighted_rows_f16)(const float* w, const uint16_t* rows, size_t stride, size_t n,
-                            size_t dim, float* out) = nullptr;
+  // Attention over a KV cache of IEEE halves, for several queries that share
+  // the cached rows (the heads of one KV head, the tokens of one sequence):
+  // scores[j * n + i] = dot(query j, row i) for j < queries.count and i < n;
+  // and out[j * dim + d] = sum over i < counts[j] of weights row j [i] * row
+  // i [d], for j < weights.count.
+  void (*dot_rows_f16)(Rows queries, CachedRows rows, size_t n, float* scores) = nullptr;
+  void (*weighted_rows_f16)(Rows weights, const uint32_t* counts, CachedRows rows,
+                            float* out) = nullptr;
+  // Replaces x[0..n) by softmax(scale * x), for scale > 0.
+  void (*softmax)(float* x, size_t n, float scale) = nullptr;
 
   // Returns the dot kernel for `type`.
   DotFn dot_for(TensorType type) const { return dot[static_cast<size_t>(type)]; }

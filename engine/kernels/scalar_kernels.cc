@@ -1,4 +1,7 @@
 // The scalar path: the reference kernels of each type, behind the table.
+#include <algorithm>
+#include <cmath>
+
 #include "engine/kernels/bf16.h"
 #include "engine/kernels/dispatch.h"
 #include "engine/kernels/f16.h"
@@ -63,14 +66,39 @@ void vector_f32_to_f16(const float* x, uint16_t* out, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = f32_to_fp16(x[i]);
 }
 
-void vector_dot_rows_f16(const float* q, const uint16_t* rows, size_t stride, size_t n, size_t dim,
-                         float* out) {
-  for (size_t i = 0; i < n; ++i) out[i] = vector_dot_f32_f16(q, rows + i * stride, dim);
+void vector_dot_rows_f16(Rows queries, CachedRows rows, size_t n, float* scores) {
+  for (size_t j = 0; j < queries.count; ++j) {
+    for (size_t i = 0; i < n; ++i) {
+      scores[j * n + i] = vector_dot_f32_f16(queries.data + j * queries.stride,
+                                             rows.data + i * rows.stride, rows.dim);
+    }
+  }
 }
-void vector_weighted_rows_f16(const float* w, const uint16_t* rows, size_t stride, size_t n,
-                              size_t dim, float* out) {
-  for (size_t d = 0; d < dim; ++d) out[d] = 0.0f;
-  for (size_t i = 0; i < n; ++i) vector_axpy_f16(w[i], rows + i * stride, out, dim);
+void vector_weighted_rows_f16(Rows weights, const uint32_t* counts, CachedRows rows, float* out) {
+  for (size_t j = 0; j < weights.count; ++j) {
+    float* sum = out + j * rows.dim;
+    for (size_t d = 0; d < rows.dim; ++d) sum[d] = 0.0f;
+    for (size_t i = 0; i < counts[j]; ++i) {
+      vector_axpy_f16(weights.data[j * weights.stride + i], rows.data + i * rows.stride, sum,
+                      rows.dim);
+    }
+  }
+}
+
+void vector_softmax(float* x, size_t n, float scale) {
+  if (n == 0) return;
+  float max = x[0] * scale;
+  for (size_t i = 0; i < n; ++i) {
+    x[i] *= scale;
+    max = std::max(max, x[i]);
+  }
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const auto inverse = static_cast<float>(1.0 / sum);
+  for (size_t i = 0; i < n; ++i) x[i] *= inverse;
 }
 
 KernelTable make_table() {
@@ -97,6 +125,7 @@ KernelTable make_table() {
   t.f32_to_f16 = vector_f32_to_f16;
   t.dot_rows_f16 = vector_dot_rows_f16;
   t.weighted_rows_f16 = vector_weighted_rows_f16;
+  t.softmax = vector_softmax;
   return t;
 }
 

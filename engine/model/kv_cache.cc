@@ -7,6 +7,8 @@ namespace cloister::engine {
 
 KvCache::KvCache(const ModelConfig& config, uint32_t capacity)
     : capacity_(capacity),
+      head_dim_(config.head_dim),
+      value_dim_(config.value_dim),
       key_width_(size_t{config.n_head_kv} * config.head_dim),
       value_width_(size_t{config.n_head_kv} * config.value_dim),
       size_(size_t{config.n_layer} * capacity),
@@ -18,6 +20,8 @@ KvCache::KvCache(const ModelConfig& config, uint32_t capacity)
 
 KvCache::KvCache(const KvCache& other)
     : capacity_(other.capacity_),
+      head_dim_(other.head_dim_),
+      value_dim_(other.value_dim_),
       key_width_(other.key_width_),
       value_width_(other.value_width_),
       size_(other.size_),
@@ -47,6 +51,14 @@ std::span<const uint16_t> KvCache::key(uint32_t layer, uint32_t pos) const {
 
 std::span<const uint16_t> KvCache::value(uint32_t layer, uint32_t pos) const {
   return {values_.get() + row(layer, pos) * value_width_, value_width_};
+}
+
+kernels::CachedRows KvCache::keys(uint32_t layer, uint32_t kv_head) const {
+  return {key(layer, 0).data() + kv_head * head_dim_, key_width_, head_dim_};
+}
+
+kernels::CachedRows KvCache::values(uint32_t layer, uint32_t kv_head) const {
+  return {value(layer, 0).data() + kv_head * value_dim_, value_width_, value_dim_};
 }
 
 }  // namespace cloister::engine

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 
+#include "engine/kernels/attention_rows.h"
 #include "engine/model/config.h"
 
 namespace cloister::engine {
@@ -33,11 +34,16 @@ class KvCache {
   std::span<uint16_t> value(uint32_t layer, uint32_t pos);
   std::span<const uint16_t> key(uint32_t layer, uint32_t pos) const;
   std::span<const uint16_t> value(uint32_t layer, uint32_t pos) const;
+  // Every position's keys (values) of one KV head in `layer`, for attention.
+  kernels::CachedRows keys(uint32_t layer, uint32_t kv_head) const;
+  kernels::CachedRows values(uint32_t layer, uint32_t kv_head) const;
 
  private:
   size_t row(uint32_t layer, uint32_t pos) const;  // index of (layer, pos) in either array
 
   uint32_t capacity_;
+  size_t head_dim_;
+  size_t value_dim_;
   size_t key_width_;
   size_t value_width_;
   size_t size_;                         // layers * capacity: rows in each array

@@ -27,17 +27,6 @@ void rms_norm(std::span<const float> x, std::span<const float> weight, float eps
   for (size_t i = 0; i < x.size(); ++i) out[i] = x[i] * scale * weight[i];
 }
 
-void softmax(std::span<float> x) {
-  const float max = *std::max_element(x.begin(), x.end());
-  double sum = 0.0;
-  for (float& v : x) {
-    v = std::exp(v - max);
-    sum += v;
-  }
-  const auto inverse = static_cast<float>(1.0 / sum);
-  for (float& v : x) v *= inverse;
-}
-
 namespace {
 
 void add_bias(std::span<float> x, const std::vector<float>& bias) {
@@ -115,13 +104,11 @@ void Transformer::attention(const LayerWeights& layer, uint32_t layer_index, uin
   std::span<float> scores = std::span<float>(s.scores).first(pos + 1);
   for (uint32_t h = 0; h < c.n_head; ++h) {
     const uint32_t kv_head = h / group;
-    const float* query = q.data() + size_t{h} * c.head_dim;
-    const uint16_t* keys = cache.key(layer_index, 0).data() + size_t{kv_head} * c.head_dim;
-    table.dot_rows_f16(query, keys, cache.key_stride(), pos + 1, c.head_dim, scores.data());
-    for (float& score : scores) score *= scale;
-    softmax(scores);
-    const uint16_t* values = cache.value(layer_index, 0).data() + size_t{kv_head} * c.value_dim;
-    table.weighted_rows_f16(scores.data(), values, cache.value_stride(), pos + 1, c.value_dim,
+    const kernels::Rows query{q.data() + size_t{h} * c.head_dim, c.head_dim, 1};
+    table.dot_rows_f16(query, cache.keys(layer_index, kv_head), pos + 1, scores.data());
+    table.softmax(scores.data(), scores.size(), scale);
+    const uint32_t count = pos + 1;
+    table.weighted_rows_f16({scores.data(), 0, 1}, &count, cache.values(layer_index, kv_head),
                             s.attended.data() + size_t{h} * c.value_dim);
   }
   s.input.set(s.attended);

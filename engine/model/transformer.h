@@ -49,6 +49,13 @@ struct BatchToken {
   bool want_logits = false;
 };
 
+// Tokens of a batch at consecutive positions of one KV cache, whose
+// attention runs as one task per KV head (Transformer::attend_tile).
+struct AttentionTile {
+  uint32_t first = 0;  // index in the batch
+  uint32_t tokens = 0;
+};
+
 // Buffers for batches of up to `max_tokens` tokens, of which up to
 // `max_logits` want logits; sized once, so that a batch allocates nothing.
 struct BatchScratch {
@@ -63,16 +70,17 @@ struct BatchScratch {
   uint32_t max_tokens;
   uint32_t max_logits;
   size_t n_vocab;
-  std::vector<float> x;          // [token][n_embd], the residual streams
-  std::vector<float> normed;     // [token][n_embd]
-  std::vector<float> q;          // [token][n_head * head_dim]
-  std::vector<float> k;          // [token][n_head_kv * head_dim]
-  std::vector<float> v;          // [token][n_head_kv * value_dim]
-  std::vector<float> attended;   // [token][n_head * value_dim]
-  std::vector<float> gate;       // [token][n_ff]
-  std::vector<float> up;         // [token][n_ff]
-  std::vector<float> projected;  // [token][n_embd]
-  std::vector<float> logits;     // [max_logits][n_vocab]
+  std::vector<float> x;              // [token][n_embd], the residual streams
+  std::vector<float> normed;         // [token][n_embd]
+  std::vector<float> q;              // [token][n_head * head_dim]
+  std::vector<float> k;              // [token][n_head_kv * head_dim]
+  std::vector<float> v;              // [token][n_head_kv * value_dim]
+  std::vector<float> attended;       // [token][n_head * value_dim]
+  std::vector<float> gate;           // [token][n_ff]
+  std::vector<float> up;             // [token][n_ff]
+  std::vector<float> projected;      // [token][n_embd]
+  std::vector<float> logits;         // [max_logits][n_vocab]
+  std::vector<AttentionTile> tiles;  // reserved for max_tokens
   BatchInput input;
 };
 
@@ -117,6 +125,9 @@ class Transformer {
   void batch_attention(const LayerWeights& layer, uint32_t layer_index,
                        std::span<const BatchToken> batch, BatchScratch& s, RopeAngles& rope,
                        ThreadPool* pool) const;
+  // Causal attention of one tile's tokens for the heads that read `kv_head`.
+  void attend_tile(uint32_t layer_index, std::span<const BatchToken> batch,
+                   const AttentionTile& tile, uint32_t kv_head, BatchScratch& s) const;
   void batch_feed_forward(const LayerWeights& layer, size_t tokens, BatchScratch& s,
                           ThreadPool* pool) const;
 
@@ -127,8 +138,5 @@ class Transformer {
 // out = x / sqrt(mean(x^2) + eps) * weight.
 void rms_norm(std::span<const float> x, std::span<const float> weight, float eps,
               std::span<float> out);
-
-// Replaces x by softmax(x).
-void softmax(std::span<float> x);
 
 }  // namespace cloister::engine

@@ -24,12 +24,55 @@ void run_parallel(size_t n, RangeFunction body, ThreadPool* pool) {
   }
 }
 
-// One head's attention weights; each thread has its own, grown once to the
-// longest context it has seen.
-std::vector<float>& thread_scores(size_t n) {
-  thread_local std::vector<float> scores;
-  if (scores.size() < n) scores.resize(n);
-  return scores;
+// At most this many tokens share an attention task, and their scores take at
+// most this many floats (a thread's buffers stay within its L2 cache).
+constexpr uint32_t kTileTokens = 16;
+constexpr size_t kTileScores = size_t{1} << 17;
+
+// Splits `batch` into tiles: runs of tokens at consecutive positions of one
+// cache (a prompt's), so that a tile reads only positions its tokens wrote.
+void plan_tiles(std::span<const BatchToken> batch, uint32_t group,
+                std::vector<AttentionTile>& tiles) {
+  tiles.clear();
+  for (uint32_t t = 0; t < batch.size(); ++t) {
+    if (!tiles.empty()) {
+      AttentionTile& last = tiles.back();
+      const BatchToken& previous = batch[last.first + last.tokens - 1];
+      const size_t scores = size_t{last.tokens + 1} * group * (batch[t].pos + 1);
+      if (batch[t].cache == previous.cache && batch[t].pos == previous.pos + 1 &&
+          last.tokens < kTileTokens && scores <= kTileScores) {
+        ++last.tokens;
+        continue;
+      }
+    }
+    tiles.push_back({t, 1});
+  }
+}
+
+// The k-th tile to run, taking tiles alternately from the front and the back:
+// later tokens of a prompt attend to more positions, and the thread pool
+// gives each thread a contiguous range of tasks, which this evens out.
+size_t balanced_tile(size_t k, size_t tiles) { return k % 2 == 0 ? k / 2 : tiles - 1 - k / 2; }
+
+// One thread's buffers for an attention tile, grown once to the largest tile
+// it has seen.
+struct TileBuffers {
+  std::vector<float> queries;    // [query][head_dim]
+  std::vector<float> scores;     // [query][positions]
+  std::vector<float> attended;   // [query][value_dim]
+  std::vector<uint32_t> counts;  // positions each query attends to
+};
+
+TileBuffers& thread_tile_buffers(size_t queries, size_t positions, const ModelConfig& c) {
+  thread_local TileBuffers buffers;
+  auto grow = [](auto& v, size_t n) {
+    if (v.size() < n) v.resize(n);
+  };
+  grow(buffers.queries, queries * c.head_dim);
+  grow(buffers.scores, queries * positions);
+  grow(buffers.attended, queries * c.value_dim);
+  grow(buffers.counts, queries);
+  return buffers;
 }
 
 }  // namespace
@@ -47,7 +90,9 @@ BatchScratch::BatchScratch(const ModelConfig& c, uint32_t tokens, uint32_t logit
       gate(size_t{tokens} * c.n_ff),
       up(size_t{tokens} * c.n_ff),
       projected(size_t{tokens} * c.n_embd),
-      logits(size_t{logit_rows} * c.n_vocab) {}
+      logits(size_t{logit_rows} * c.n_vocab) {
+  tiles.reserve(tokens);
+}
 
 Status Transformer::forward_batch(std::span<const BatchToken> batch, BatchScratch& s,
                                   RopeAngles& rope, ThreadPool* pool) const {
@@ -146,29 +191,16 @@ void Transformer::batch_attention(const LayerWeights& layer, uint32_t layer_inde
     table.f32_to_f16(v, cache.value(layer_index, batch[t].pos).data(), v_width);
   }
 
-  // Causal attention, one (token, head) pair per task.
+  // Causal attention, one task per tile and KV head.
   const uint32_t group = c.n_head / c.n_head_kv;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  plan_tiles(batch, group, s.tiles);
   auto attend = [&](size_t begin, size_t end) {
     for (size_t task = begin; task < end; ++task) {
-      const size_t t = task / c.n_head;
-      const auto h = static_cast<uint32_t>(task % c.n_head);
-      const uint32_t kv_head = h / group;
-      const uint32_t pos = batch[t].pos;
-      const KvCache& cache = *batch[t].cache;
-      const float* query = s.q.data() + t * q_width + size_t{h} * c.head_dim;
-      std::span<float> scores = std::span<float>(thread_scores(pos + 1)).first(pos + 1);
-      const uint16_t* keys = cache.key(layer_index, 0).data() + size_t{kv_head} * c.head_dim;
-      table.dot_rows_f16(query, keys, cache.key_stride(), pos + 1, c.head_dim, scores.data());
-      for (float& score : scores) score *= scale;
-      softmax(scores);
-      float* out = s.attended.data() + t * out_width + size_t{h} * c.value_dim;
-      const uint16_t* values = cache.value(layer_index, 0).data() + size_t{kv_head} * c.value_dim;
-      table.weighted_rows_f16(scores.data(), values, cache.value_stride(), pos + 1, c.value_dim,
-                              out);
+      const AttentionTile& tile = s.tiles[balanced_tile(task / c.n_head_kv, s.tiles.size())];
+      attend_tile(layer_index, batch, tile, static_cast<uint32_t>(task % c.n_head_kv), s);
     }
   };
-  run_parallel(tokens * c.n_head, attend, pool);
+  run_parallel(s.tiles.size() * c.n_head_kv, attend, pool);
 
   s.input.set(s.attended.data(), tokens, out_width);
   matmul(layer.wo, s.input, s.projected.data(), c.n_embd, pool);
@@ -176,6 +208,42 @@ void Transformer::batch_attention(const LayerWeights& layer, uint32_t layer_inde
     for (size_t i = begin * c.n_embd; i < end * c.n_embd; ++i) s.x[i] += s.projected[i];
   };
   run_parallel(tokens, residual, pool);
+}
+
+void Transformer::attend_tile(uint32_t layer_index, std::span<const BatchToken> batch,
+                              const AttentionTile& tile, uint32_t kv_head, BatchScratch& s) const {
+  const ModelConfig& c = config_;
+  const uint32_t group = c.n_head / c.n_head_kv;
+  const size_t queries = size_t{tile.tokens} * group;
+  const std::span<const BatchToken> tokens = batch.subspan(tile.first, tile.tokens);
+  const uint32_t positions = tokens.back().pos + 1;  // the tile's positions ascend
+  TileBuffers& buffers = thread_tile_buffers(queries, positions, c);
+
+  // The queries of every head that reads this KV head, token by token.
+  const size_t q_width = size_t{c.n_head} * c.head_dim;
+  const size_t group_width = size_t{group} * c.head_dim;
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const float* first = s.q.data() + (tile.first + t) * q_width + kv_head * group_width;
+    std::copy_n(first, group_width, buffers.queries.data() + t * group_width);
+    std::fill_n(buffers.counts.data() + t * group, group, tokens[t].pos + 1);
+  }
+  const KvCache& cache = *tokens.front().cache;
+  const kernels::KernelTable& table = kernels::active_kernels();
+  table.dot_rows_f16({buffers.queries.data(), c.head_dim, queries},
+                     cache.keys(layer_index, kv_head), positions, buffers.scores.data());
+  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  for (size_t j = 0; j < queries; ++j) {
+    table.softmax(buffers.scores.data() + j * positions, buffers.counts[j], scale);
+  }
+  table.weighted_rows_f16({buffers.scores.data(), positions, queries}, buffers.counts.data(),
+                          cache.values(layer_index, kv_head), buffers.attended.data());
+
+  const size_t out_width = size_t{c.n_head} * c.value_dim;
+  const size_t group_out = size_t{group} * c.value_dim;
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    std::copy_n(buffers.attended.data() + t * group_out, group_out,
+                s.attended.data() + (tile.first + t) * out_width + kv_head * group_out);
+  }
 }
 
 void Transformer::batch_feed_forward(const LayerWeights& layer, size_t tokens, BatchScratch& s,

@@ -1,5 +1,5 @@
 // AVX2 dot products for the 32-element block types and the float types, and
-// the float vector helpers of attention.
+// float vector helpers.
 #include "engine/kernels/simd/avx2_kernels.h"
 
 #if CLOISTER_X86
@@ -143,51 +143,6 @@ CLOISTER_TARGET_AVX2 void avx2_f32_to_f16(const float* x, uint16_t* out, size_t 
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), halves);
   }
   for (; i < n; ++i) out[i] = f32_to_fp16(x[i]);
-}
-
-// One call per (token, head) instead of one per cached position: the calls
-// cost more than 64-value dot products do. The cache holds IEEE halves.
-CLOISTER_TARGET_AVX2 void avx2_dot_rows_f16(const float* q, const uint16_t* rows, size_t stride,
-                                            size_t n, size_t dim, float* out) {
-  if (dim % 8 != 0) {
-    for (size_t i = 0; i < n; ++i) out[i] = dot_half_row(rows + i * stride, q, dim, false);
-    return;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const uint16_t* row = rows + i * stride;
-    __m256 acc0 = _mm256_setzero_ps();
-    __m256 acc1 = _mm256_setzero_ps();
-    size_t d = 0;
-    for (; d + 16 <= dim; d += 16) {
-      acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), load8(row + d, false), acc0);
-      acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 8), load8(row + d + 8, false), acc1);
-    }
-    if (d < dim) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), load8(row + d, false), acc0);
-    out[i] = hsum(_mm256_add_ps(acc0, acc1));
-  }
-}
-
-CLOISTER_TARGET_AVX2 void avx2_weighted_rows_f16(const float* w, const uint16_t* rows,
-                                                 size_t stride, size_t n, size_t dim, float* out) {
-  size_t d = 0;
-  // 32 output values at a time stay in registers across all rows.
-  for (; d + 32 <= dim; d += 32) {
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                     _mm256_setzero_ps()};
-    for (size_t i = 0; i < n; ++i) {
-      const __m256 weight = _mm256_set1_ps(w[i]);
-      const uint16_t* row = rows + i * stride + d;
-      for (size_t k = 0; k < 4; ++k) {
-        acc[k] = _mm256_fmadd_ps(weight, load8(row + 8 * k, false), acc[k]);
-      }
-    }
-    for (size_t k = 0; k < 4; ++k) _mm256_storeu_ps(out + d + 8 * k, acc[k]);
-  }
-  for (; d < dim; ++d) {
-    float sum = 0.0f;
-    for (size_t i = 0; i < n; ++i) sum += w[i] * half_to_float(rows[i * stride + d]);
-    out[d] = sum;
-  }
 }
 
 }  // namespace cloister::engine::kernels::simd

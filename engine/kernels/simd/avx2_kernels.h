@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/kernels/attention_rows.h"
 #include "engine/kernels/q8_0.h"
 #include "engine/kernels/q8_k.h"
 #include "engine/kernels/simd/target.h"
@@ -29,9 +30,8 @@ float avx2_vector_dot_f32_f16(const float* a, const uint16_t* b, size_t n);
 void avx2_axpy_f32(float a, const float* x, float* y, size_t n);
 void avx2_axpy_f16(float a, const uint16_t* x, float* y, size_t n);
 void avx2_f32_to_f16(const float* x, uint16_t* out, size_t n);
-void avx2_dot_rows_f16(const float* q, const uint16_t* rows, size_t stride, size_t n, size_t dim,
-                       float* out);
-void avx2_weighted_rows_f16(const float* w, const uint16_t* rows, size_t stride, size_t n,
-                            size_t dim, float* out);
+void avx2_dot_rows_f16(Rows queries, CachedRows rows, size_t n, float* scores);
+void avx2_weighted_rows_f16(Rows weights, const uint32_t* counts, CachedRows rows, float* out);
+void avx2_softmax(float* x, size_t n, float scale);
 
 }  // namespace cloister::engine::kernels::simd

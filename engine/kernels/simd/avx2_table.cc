@@ -29,6 +29,7 @@ KernelTable make_table() {
   t.f32_to_f16 = simd::avx2_f32_to_f16;
   t.dot_rows_f16 = simd::avx2_dot_rows_f16;
   t.weighted_rows_f16 = simd::avx2_weighted_rows_f16;
+  t.softmax = simd::avx2_softmax;
   return t;
 }
 #else

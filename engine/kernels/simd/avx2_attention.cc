@@ -1,0 +1,248 @@
+// AVX2 attention over a KV cache of IEEE halves. Queries that share the
+// cached rows (the heads of one KV head, the tokens of one prompt) take them
+// together: each block of rows is converted to floats once for all of them,
+// where one query at a time would convert every row again.
+#include "engine/kernels/simd/avx2_kernels.h"
+
+#if CLOISTER_X86
+#include <algorithm>
+#include <limits>
+
+#include "engine/kernels/simd/avx2_common.h"
+
+namespace cloister::engine::kernels::simd {
+namespace {
+
+// Fewer queries than this take the rows one at a time (a decode step's
+// single query gains nothing from converting rows ahead).
+constexpr size_t kQueriesForBlocks = 4;
+// Scores take 8 rows at a time, transposed in a buffer of this many values a row.
+constexpr size_t kMaxBlockedDim = 256;
+
+CLOISTER_TARGET_AVX2 __m256 load_halves(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+// Transposes the 8 x 8 matrix held in r[0..7] in place.
+CLOISTER_TARGET_AVX2 void transpose8x8(__m256 r[8]) {
+  __m256 t[8];
+  for (size_t k = 0; k < 8; k += 2) {
+    t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
+    t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
+  }
+  __m256 s[8];
+  for (size_t k = 0; k < 8; k += 4) {
+    s[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
+    s[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xee);
+    s[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+    s[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xee);
+  }
+  for (size_t k = 0; k < 4; ++k) {
+    r[k] = _mm256_permute2f128_ps(s[k], s[k + 4], 0x20);
+    r[k + 4] = _mm256_permute2f128_ps(s[k], s[k + 4], 0x31);
+  }
+}
+
+// Rows i..i+7 as floats, value-major: out[d * 8 + r] = value d of row i + r.
+CLOISTER_TARGET_AVX2 void transpose_rows(CachedRows rows, size_t i, float* out) {
+  const uint16_t* first = rows.data + i * rows.stride;
+  for (size_t d = 0; d < rows.dim; d += 8) {
+    __m256 r[8];
+    for (size_t k = 0; k < 8; ++k) r[k] = load_halves(first + k * rows.stride + d);
+    transpose8x8(r);
+    for (size_t k = 0; k < 8; ++k) _mm256_store_ps(out + (d + k) * 8, r[k]);
+  }
+}
+
+// Scores of queries j..j+Q-1 against the 8 rows in `block` (transpose_rows).
+template <size_t Q>
+CLOISTER_TARGET_AVX2 void score_block(Rows queries, size_t j, const float* block, size_t dim,
+                                      float* scores, size_t n) {
+  __m256 acc[Q][2];
+#pragma GCC unroll 4
+  for (size_t k = 0; k < Q; ++k) acc[k][0] = acc[k][1] = _mm256_setzero_ps();
+  for (size_t d = 0; d < dim; d += 2) {
+    const __m256 even = _mm256_load_ps(block + d * 8);
+    const __m256 odd = _mm256_load_ps(block + (d + 1) * 8);
+#pragma GCC unroll 4
+    for (size_t k = 0; k < Q; ++k) {
+      const float* query = queries.data + (j + k) * queries.stride;
+      acc[k][0] = _mm256_fmadd_ps(_mm256_broadcast_ss(query + d), even, acc[k][0]);
+      acc[k][1] = _mm256_fmadd_ps(_mm256_broadcast_ss(query + d + 1), odd, acc[k][1]);
+    }
+  }
+#pragma GCC unroll 4
+  for (size_t k = 0; k < Q; ++k) {
+    _mm256_storeu_ps(scores + (j + k) * n, _mm256_add_ps(acc[k][0], acc[k][1]));
+  }
+}
+
+// One query against one row.
+CLOISTER_TARGET_AVX2 float dot_row(const float* q, const uint16_t* row, size_t dim) {
+  if (dim % 8 != 0) return avx2_vector_dot_f32_f16(q, row, dim);
+  __m256 acc0 = _mm256_setzero_ps();
+  __m256 acc1 = _mm256_setzero_ps();
+  size_t d = 0;
+  for (; d + 16 <= dim; d += 16) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), load_halves(row + d), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d + 8), load_halves(row + d + 8), acc1);
+  }
+  if (d < dim) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), load_halves(row + d), acc0);
+  return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+// One query's weighted sum of its rows.
+CLOISTER_TARGET_AVX2 void weighted_sum(const float* w, size_t n, CachedRows rows, float* out) {
+  size_t d = 0;
+  // 32 output values at a time stay in registers across all rows.
+  for (; d + 32 <= rows.dim; d += 32) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                     _mm256_setzero_ps()};
+    for (size_t i = 0; i < n; ++i) {
+      const __m256 weight = _mm256_set1_ps(w[i]);
+      const uint16_t* row = rows.data + i * rows.stride + d;
+      for (size_t k = 0; k < 4; ++k) {
+        acc[k] = _mm256_fmadd_ps(weight, load_halves(row + 8 * k), acc[k]);
+      }
+    }
+    for (size_t k = 0; k < 4; ++k) _mm256_storeu_ps(out + d + 8 * k, acc[k]);
+  }
+  for (; d < rows.dim; ++d) {
+    float sum = 0.0f;
+    for (size_t i = 0; i < n; ++i) sum += w[i] * half_to_float(rows.data[i * rows.stride + d]);
+    out[d] = sum;
+  }
+}
+
+// Adds row i's values d..d+15, times each query's weight, to the sums of
+// weight rows j..j+Q-1; with `All` false, only for queries that count row i.
+template <size_t Q, bool All>
+CLOISTER_TARGET_AVX2 void add_row(Rows weights, const uint32_t* counts, size_t j, CachedRows rows,
+                                  size_t i, size_t d, __m256 (&acc)[Q][2]) {
+  const uint16_t* row = rows.data + i * rows.stride + d;
+  const __m256 low = load_halves(row);
+  const __m256 high = load_halves(row + 8);
+#pragma GCC unroll 4
+  for (size_t k = 0; k < Q; ++k) {
+    if (!All && i >= counts[j + k]) continue;
+    const __m256 w = _mm256_broadcast_ss(weights.data + (j + k) * weights.stride + i);
+    acc[k][0] = _mm256_fmadd_ps(w, low, acc[k][0]);
+    acc[k][1] = _mm256_fmadd_ps(w, high, acc[k][1]);
+  }
+}
+
+// Weighted sums of weight rows j..j+Q-1, 16 output values at a time: each
+// row's 16 values are converted once for the Q queries.
+template <size_t Q>
+CLOISTER_TARGET_AVX2 void weighted_group(Rows weights, const uint32_t* counts, size_t j,
+                                         CachedRows rows, float* out) {
+  const size_t fewest = *std::min_element(counts + j, counts + j + Q);
+  const size_t most = *std::max_element(counts + j, counts + j + Q);
+  for (size_t d = 0; d < rows.dim; d += 16) {
+    __m256 acc[Q][2];
+#pragma GCC unroll 4
+    for (size_t k = 0; k < Q; ++k) acc[k][0] = acc[k][1] = _mm256_setzero_ps();
+    for (size_t i = 0; i < fewest; ++i) add_row<Q, true>(weights, counts, j, rows, i, d, acc);
+    for (size_t i = fewest; i < most; ++i) add_row<Q, false>(weights, counts, j, rows, i, d, acc);
+#pragma GCC unroll 4
+    for (size_t k = 0; k < Q; ++k) {
+      _mm256_storeu_ps(out + (j + k) * rows.dim + d, acc[k][0]);
+      _mm256_storeu_ps(out + (j + k) * rows.dim + d + 8, acc[k][1]);
+    }
+  }
+}
+
+// e^x lane by lane for x <= 0, as softmax needs: x = n ln 2 + r with |r| <=
+// ln 2 / 2, e^r from Cephes' degree-6 polynomial for expf, and 2^n written
+// into the exponent. Within 2 ulp of e^x; 0 below -87.3, where e^x would
+// leave the normal floats.
+CLOISTER_TARGET_AVX2 __m256 exp_nonpositive(__m256 x) {
+  const __m256 lowest = _mm256_set1_ps(-87.3f);
+  const __m256 in_range = _mm256_cmp_ps(x, lowest, _CMP_GE_OQ);
+  x = _mm256_max_ps(x, lowest);
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  // ln 2 in two parts, so that n ln 2 is subtracted without rounding.
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i exponent =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(exponent)), in_range);
+}
+
+}  // namespace
+
+CLOISTER_TARGET_AVX2 void avx2_dot_rows_f16(Rows queries, CachedRows rows, size_t n,
+                                            float* scores) {
+  size_t i = 0;
+  if (queries.count >= kQueriesForBlocks && rows.dim % 8 == 0 && rows.dim <= kMaxBlockedDim) {
+    alignas(32) float block[kMaxBlockedDim * 8];
+    for (; i + 8 <= n; i += 8) {
+      transpose_rows(rows, i, block);
+      size_t j = 0;
+      for (; j + 4 <= queries.count; j += 4)
+        score_block<4>(queries, j, block, rows.dim, scores + i, n);
+      for (; j < queries.count; ++j) score_block<1>(queries, j, block, rows.dim, scores + i, n);
+    }
+  }
+  for (; i < n; ++i) {
+    for (size_t j = 0; j < queries.count; ++j) {
+      scores[j * n + i] =
+          dot_row(queries.data + j * queries.stride, rows.data + i * rows.stride, rows.dim);
+    }
+  }
+}
+
+CLOISTER_TARGET_AVX2 void avx2_weighted_rows_f16(Rows weights, const uint32_t* counts,
+                                                 CachedRows rows, float* out) {
+  size_t j = 0;
+  if (weights.count >= kQueriesForBlocks && rows.dim % 16 == 0) {
+    for (; j + 4 <= weights.count; j += 4) weighted_group<4>(weights, counts, j, rows, out);
+    for (; j + 2 <= weights.count; j += 2) weighted_group<2>(weights, counts, j, rows, out);
+  }
+  for (; j < weights.count; ++j) {
+    weighted_sum(weights.data + j * weights.stride, counts[j], rows, out + j * rows.dim);
+  }
+}
+
+CLOISTER_TARGET_AVX2 void avx2_softmax(float* x, size_t n, float scale) {
+  if (n == 0) return;
+  const size_t whole = n - n % 8;
+  // The last n % 8 values go through a buffer padded with -infinity, whose
+  // exponentials are 0.
+  alignas(32) float tail[8];
+  std::fill_n(tail, 8, -std::numeric_limits<float>::infinity());
+  std::copy(x + whole, x + n, tail);
+  auto block = [&](size_t i) { return i < whole ? x + i : tail; };
+
+  const __m256 factor = _mm256_set1_ps(scale);
+  __m256 max = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  for (size_t i = 0; i < n; i += 8) {
+    const __m256 scaled = _mm256_mul_ps(_mm256_loadu_ps(block(i)), factor);
+    _mm256_storeu_ps(block(i), scaled);
+    max = _mm256_max_ps(max, scaled);
+  }
+  max = _mm256_set1_ps(hmax(max));
+  __m256 sum = _mm256_setzero_ps();
+  for (size_t i = 0; i < n; i += 8) {
+    const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(block(i)), max));
+    _mm256_storeu_ps(block(i), e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  const __m256 inverse = _mm256_set1_ps(1.0f / hsum(sum));
+  for (size_t i = 0; i < n; i += 8) {
+    _mm256_storeu_ps(block(i), _mm256_mul_ps(_mm256_loadu_ps(block(i)), inverse));
+  }
+  std::copy_n(tail, n - whole, x + whole);
+}
+
+}  // namespace cloister::engine::kernels::simd
+
+#endif  // CLOISTER_X86
