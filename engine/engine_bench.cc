@@ -85,15 +85,16 @@ void BM_MatMulBatch(benchmark::State& state) {
 }
 BENCHMARK(BM_MatMulBatch)->ArgsProduct({{3, 5, 7}, {1, 8, 128}})->Unit(benchmark::kMillisecond);
 
-// The same product with the Q8_0 matrix packed at load (packed_weights.h),
-// where the active path packs; the first argument is 0 for the matrix as it
-// is in the file, 1 for it packed.
+// The same product with the matrix packed at load (packed_weights.h), where
+// the active path packs: Q8_0, Q4_K or Q6_K (the first argument, an index in
+// kTypes); the second is 0 for the matrix as it is in the file, 1 for it
+// packed.
 void BM_MatMulPacked(benchmark::State& state) {
-  const bool pack = state.range(0) != 0;
-  const auto tokens = static_cast<size_t>(state.range(1));
+  const TensorType type = kTypes[state.range(0)];
+  const bool pack = state.range(1) != 0;
+  const auto tokens = static_cast<size_t>(state.range(2));
   const uint64_t rows = 2048;
   const uint64_t cols = 2048;
-  const TensorType type = TensorType::kQ8_0;
   std::mt19937 rng(1);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const uint64_t stride = *row_bytes(type, cols);
@@ -120,10 +121,13 @@ void BM_MatMulPacked(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(y.data());
   }
-  state.SetLabel(std::string(pack ? "packed" : "file") + " x" + std::to_string(tokens));
+  state.SetLabel(std::string(tensor_type_name(type)) + (pack ? " packed" : " file") + " x" +
+                 std::to_string(tokens));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows * cols * tokens));
 }
-BENCHMARK(BM_MatMulPacked)->ArgsProduct({{0, 1}, {1, 8, 128}})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MatMulPacked)
+    ->ArgsProduct({{3, 5, 7}, {0, 1}, {1, 8, 128}})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_DecodeToken(benchmark::State& state) {
   fixtures::FixtureOptions options;

@@ -160,9 +160,10 @@ void Transformer::batch_attention(const LayerWeights& layer, uint32_t layer_inde
   };
   run_parallel(tokens, norm, pool);
   s.input.set(s.normed.data(), tokens, c.n_embd);
-  matmul(layer.wq, s.input, s.q.data(), q_width, pool);
-  matmul(layer.wk, s.input, s.k.data(), k_width, pool);
-  matmul(layer.wv, s.input, s.v.data(), v_width, pool);
+  const MatmulTarget projections[] = {{&layer.wq, s.q.data(), q_width},
+                                      {&layer.wk, s.k.data(), k_width},
+                                      {&layer.wv, s.v.data(), v_width}};
+  matmul_all(projections, s.input, pool);
 
   const kernels::KernelTable& table = kernels::active_kernels();
   // Biases, Q/K norms and RoPE, then the keys and values go to each cache.
@@ -257,8 +258,9 @@ void Transformer::batch_feed_forward(const LayerWeights& layer, size_t tokens, B
   };
   run_parallel(tokens, norm, pool);
   s.input.set(s.normed.data(), tokens, c.n_embd);
-  matmul(layer.ffn_gate, s.input, s.gate.data(), c.n_ff, pool);
-  matmul(layer.ffn_up, s.input, s.up.data(), c.n_ff, pool);
+  const MatmulTarget projections[] = {{&layer.ffn_gate, s.gate.data(), c.n_ff},
+                                      {&layer.ffn_up, s.up.data(), c.n_ff}};
+  matmul_all(projections, s.input, pool);
   auto swiglu = [&](size_t begin, size_t end) {
     for (size_t i = begin * c.n_ff; i < end * c.n_ff; ++i) s.gate[i] = silu(s.gate[i]) * s.up[i];
   };

@@ -103,53 +103,108 @@ bool reads_packed(const Matrix& w, const kernels::KernelTable& table) {
   return w.packed != nullptr && table.pack_panels != nullptr;
 }
 
+namespace {
+
+// Panels of blocked products, and rows of dot products, are handed out in
+// units of this many rows.
+constexpr size_t kUnitRows = kernels::kPanelRows;
+
+size_t units(const Matrix& w) { return (w.rows + kUnitRows - 1) / kUnitRows; }
+
+// Panels [begin, end) of w times every token of x (blocked kernels).
+void blocked_range(const Matrix& w, const kernels::SplitActivations& x, float* y, size_t y_stride,
+                   size_t begin, size_t end) {
+  const kernels::KernelTable& table = kernels::active_kernels();
+  const size_t first = begin * kUnitRows;
+  const size_t last = std::min<size_t>(end * kUnitRows, w.rows);
+  kernels::GemmArgs args;
+  args.type = w.type;
+  if (reads_packed(w, table)) {
+    args.packed = w.packed + begin * kernels::packed_panel_bytes(w.type, w.cols);
+  } else {
+    args.weights = w.data.data() + first * w.row_stride;
+  }
+  args.row_stride = w.row_stride;
+  args.rows = last - first;
+  args.x = &x;
+  args.y = y + first;
+  args.y_stride = y_stride;
+  args.workspace = &thread_workspace();
+  table.gemm(args);
+}
+
+// One target of matmul_all, with its input in the format it needs.
+struct Product {
+  const MatmulTarget* target = nullptr;
+  const kernels::SplitActivations* split = nullptr;  // set: blocked kernels
+  const uint8_t* rows = nullptr;                     // otherwise: row dot products
+  size_t row_bytes = 0;
+  size_t first_unit = 0;  // in the loop over every product's units
+};
+
+// Units [begin, end) of `product` (relative to its first unit).
+void run_units(const Product& product, size_t tokens, size_t begin, size_t end) {
+  const Matrix& w = *product.target->w;
+  float* y = product.target->y;
+  const size_t y_stride = product.target->y_stride;
+  if (product.split != nullptr) return blocked_range(w, *product.split, y, y_stride, begin, end);
+  const kernels::DotFn dot = kernels::active_kernels().dot_for(w.type);
+  const size_t last = std::min<size_t>(end * kUnitRows, w.rows);
+  for (size_t r = begin * kUnitRows; r < last; ++r) {
+    const uint8_t* row = w.data.data() + r * w.row_stride;
+    for (size_t t = 0; t < tokens; ++t) {
+      y[t * y_stride + r] = dot(row, product.rows + t * product.row_bytes, w.cols);
+    }
+  }
+}
+
+}  // namespace
+
 void blocked_matmul(const Matrix& w, const kernels::SplitActivations& x, float* y, size_t y_stride,
                     ThreadPool* pool) {
-  const kernels::KernelTable& table = kernels::active_kernels();
-  const bool packed = reads_packed(w, table);
   // Whole panels per thread, so that no panel is unpacked twice.
-  const size_t panels = (w.rows + kernels::kPanelRows - 1) / kernels::kPanelRows;
-  auto body = [&](size_t begin, size_t end) {
-    const size_t first = begin * kernels::kPanelRows;
-    const size_t last = std::min<size_t>(end * kernels::kPanelRows, w.rows);
-    kernels::GemmArgs args;
-    args.type = w.type;
-    if (packed) {
-      args.packed = w.packed + begin * kernels::packed_panel_bytes(w.type, w.cols);
+  auto body = [&](size_t begin, size_t end) { blocked_range(w, x, y, y_stride, begin, end); };
+  run_parallel(units(w), body, pool);
+}
+
+void matmul_all(std::span<const MatmulTarget> targets, BatchInput& input, ThreadPool* pool) {
+  constexpr size_t kMostTargets = 4;
+  assert(targets.size() <= kMostTargets);
+  const kernels::KernelTable& table = kernels::active_kernels();
+  const size_t tokens = input.tokens();
+  std::array<Product, kMostTargets> products;
+  size_t total = 0;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const Matrix& w = *targets[i].w;
+    assert(input.cols() == w.cols);
+    const ActivationFormat format = kernels::activation_format(w.type);
+    Product& product = products[i];
+    product.target = &targets[i];
+    if (reads_packed(w, table) ||
+        (table.gemm != nullptr && table.gemm_supports(w.type) && tokens >= kMinGemmTokens)) {
+      product.split = &input.split(format, pool);
     } else {
-      args.weights = w.data.data() + first * w.row_stride;
+      product.rows = input.rows(format, pool);
+      product.row_bytes = input.row_bytes(format);
     }
-    args.row_stride = w.row_stride;
-    args.rows = last - first;
-    args.x = &x;
-    args.y = y + first;
-    args.y_stride = y_stride;
-    args.workspace = &thread_workspace();
-    table.gemm(args);
+    product.first_unit = total;
+    total += units(w);
+  }
+  const std::span<const Product> all(products.data(), targets.size());
+  auto body = [&](size_t begin, size_t end) {
+    for (const Product& product : all) {
+      const size_t first = product.first_unit;
+      const size_t last = first + units(*product.target->w);
+      if (end <= first || begin >= last) continue;
+      run_units(product, tokens, std::max(begin, first) - first, std::min(end, last) - first);
+    }
   };
-  run_parallel(panels, body, pool);
+  run_parallel(total, body, pool);
 }
 
 void matmul(const Matrix& w, BatchInput& input, float* y, size_t y_stride, ThreadPool* pool) {
-  assert(input.cols() == w.cols);
-  const kernels::KernelTable& table = kernels::active_kernels();
-  const ActivationFormat format = kernels::activation_format(w.type);
-  const size_t tokens = input.tokens();
-  if (reads_packed(w, table) ||
-      (table.gemm != nullptr && table.gemm_supports(w.type) && tokens >= kMinGemmTokens)) {
-    blocked_matmul(w, input.split(format, pool), y, y_stride, pool);
-    return;
-  }
-  const uint8_t* x = input.rows(format, pool);
-  const size_t x_bytes = input.row_bytes(format);
-  const kernels::DotFn dot = table.dot_for(w.type);
-  auto body = [&](size_t begin, size_t end) {
-    for (size_t r = begin; r < end; ++r) {
-      const uint8_t* row = w.data.data() + r * w.row_stride;
-      for (size_t t = 0; t < tokens; ++t) y[t * y_stride + r] = dot(row, x + t * x_bytes, w.cols);
-    }
-  };
-  run_parallel(w.rows, body, pool);
+  const MatmulTarget target{&w, y, y_stride};
+  matmul_all(std::span(&target, 1), input, pool);
 }
 
 }  // namespace cloister::engine

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/kernels/dispatch.h"
@@ -54,6 +55,19 @@ class BatchInput {
 // kernels, which sum in another order (a difference of float rounding). A
 // matrix packed at load always takes the blocked kernels.
 void matmul(const Matrix& w, BatchInput& input, float* y, size_t y_stride, ThreadPool* pool);
+
+// One product of a group that shares its input (matmul_all).
+struct MatmulTarget {
+  const Matrix* w = nullptr;
+  float* y = nullptr;
+  size_t y_stride = 0;
+};
+
+// matmul for every target, as one loop of the thread pool rather than one per
+// matrix: the query, key and value projections (or the gate and up ones) take
+// the same input, and the hand-offs between the pool's short loops cost a
+// decode step time. Each result is the same as matmul's.
+void matmul_all(std::span<const MatmulTarget> targets, BatchInput& input, ThreadPool* pool);
 
 // Returns true if the active kernels multiply `w` from its packed panels.
 bool reads_packed(const Matrix& w, const kernels::KernelTable& table);

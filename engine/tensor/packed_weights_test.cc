@@ -1,6 +1,7 @@
 // Packing at load: which matrices are packed, that products read the packed
-// copy and agree with the file's rows, and that the file pages given back
-// read the same afterwards.
+// copy and agree with the file's rows, that products taken together agree
+// with each taken alone, and that the file pages given back read the same
+// afterwards.
 #include "engine/tensor/packed_weights.h"
 
 #include <cmath>
@@ -151,6 +152,35 @@ TEST_F(PackedWeightsTest, ProductsOfAPackedMatrixAgreeWithTheFilesRows) {
     for (uint64_t r = 0; r < kRows; ++r) {
       EXPECT_NEAR(by_panels[r], by_rows[r], 1e-4 * (std::fabs(by_rows[r]) + 1.0))
           << type << " row " << r;
+    }
+  }
+}
+
+// matmul_all takes products of several matrices with one input in one loop
+// of the pool: each must equal that matrix's product taken alone, whatever
+// its path (packed panels, panels unpacked per call, row dot products) and
+// activation format, for one token and for a batch.
+TEST_F(PackedWeightsTest, ProductsTakenTogetherEqualEachTakenAlone) {
+  Matrix packed_q8_0 = q8_0_;
+  Matrix* matrices[] = {&packed_q8_0};
+  const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
+  const Matrix* all[] = {&packed_q8_0, &q4_k_, &q6_k_, &f16_};
+  ThreadPool pool(2);
+  for (size_t tokens : {1u, 3u}) {
+    std::vector<std::vector<float>> together(std::size(all), std::vector<float>(tokens * kRows));
+    std::vector<MatmulTarget> targets;
+    for (size_t i = 0; i < std::size(all); ++i) {
+      targets.push_back({all[i], together[i].data(), kRows});
+    }
+    BatchInput input;
+    input.set(x_.data(), tokens, kCols);
+    matmul_all(targets, input, &pool);
+    for (size_t i = 0; i < std::size(all); ++i) {
+      std::vector<float> alone(tokens * kRows);
+      input.set(x_.data(), tokens, kCols);
+      matmul(*all[i], input, alone.data(), kRows, nullptr);
+      EXPECT_EQ(together[i], alone)
+          << tensor_type_name(all[i]->type) << ", " << tokens << " tokens";
     }
   }
 }
