@@ -169,7 +169,10 @@ void blocked_matmul(const Matrix& w, const kernels::SplitActivations& x, float* 
 
 void matmul_all(std::span<const MatmulTarget> targets, BatchInput& input, ThreadPool* pool) {
   constexpr size_t kMostTargets = 4;
-  assert(targets.size() <= kMostTargets);
+  if (targets.size() > kMostTargets) {
+    matmul_all(targets.first(kMostTargets), input, pool);
+    return matmul_all(targets.subspan(kMostTargets), input, pool);
+  }
   const kernels::KernelTable& table = kernels::active_kernels();
   const size_t tokens = input.tokens();
   std::array<Product, kMostTargets> products;

@@ -164,7 +164,8 @@ TEST_F(PackedWeightsTest, ProductsTakenTogetherEqualEachTakenAlone) {
   Matrix packed_q8_0 = q8_0_;
   Matrix* matrices[] = {&packed_q8_0};
   const PackedWeights packed = PackedWeights::pack(matrices, mapping_.get());
-  const Matrix* all[] = {&packed_q8_0, &q4_k_, &q6_k_, &f16_};
+  // Five: more than matmul_all takes in one loop.
+  const Matrix* all[] = {&packed_q8_0, &q4_k_, &q6_k_, &f16_, &q8_0_};
   ThreadPool pool(2);
   for (size_t tokens : {1u, 3u}) {
     std::vector<std::vector<float>> together(std::size(all), std::vector<float>(tokens * kRows));
