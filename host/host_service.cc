@@ -20,7 +20,7 @@ struct HostService::Parts {
         accounts(*store, config.auth, clock),
         upstream_io(std::max<size_t>(1, config.io_threads / 2)),
         replicas(config.relay, upstream_io, metrics),
-        context{config, *store, accounts, replicas, metrics, limits, clock} {}
+        context{config, *store, accounts, replicas, relays, metrics, limits, clock} {}
 
   HostConfig config;
   const Clock& clock;
@@ -30,6 +30,7 @@ struct HostService::Parts {
   AccountService accounts;
   net::IoPool upstream_io;
   ReplicaPool replicas;
+  RelayRegistry relays;
   HostContext context;
   std::unique_ptr<net::HttpServer> server;
 
@@ -131,6 +132,9 @@ void HostService::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   parts_->upstream_io.stop();
+  // Neither pool runs now; the relays they still hold must not outlive
+  // either pool's sockets (RelayRegistry).
+  parts_->relays.sever_all();
 }
 
 HostMetrics& HostService::metrics() { return parts_->metrics; }

@@ -8,6 +8,7 @@
 #include "host/host_metrics.h"
 #include "host/limits/rate_limiter.h"
 #include "host/relay/replica_pool.h"
+#include "host/relay/session_relay.h"
 #include "host/store/store.h"
 
 namespace cloister::host {
@@ -40,6 +41,7 @@ struct HostContext {
   Store& store;
   AccountService& accounts;
   ReplicaPool& replicas;
+  RelayRegistry& relays;
   HostMetrics& metrics;
   HostLimits& limits;
   const Clock& clock;

@@ -70,10 +70,10 @@ WebSocketUpgrade open_session(HostContext& context, HttpRequest& request) {
 
   RelayLimits limits{context.config.limits.messages_per_second,
                      context.config.limits.message_burst};
-  WebSocketUpgrade upgrade =
-      WebSocketUpgrade::accept([&metrics = context.metrics, socket = std::move(upstream->socket),
-                                holds, limits](std::shared_ptr<net::WebSocket> client_socket) {
-        start_relay(std::move(client_socket), socket, limits, metrics, holds);
+  WebSocketUpgrade upgrade = WebSocketUpgrade::accept(
+      [&metrics = context.metrics, &relays = context.relays, socket = std::move(upstream->socket),
+       holds, limits](std::shared_ptr<net::WebSocket> client_socket) {
+        start_relay(std::move(client_socket), socket, limits, metrics, holds, relays);
       });
   if (protocols.cloister) upgrade.headers.set("Sec-WebSocket-Protocol", std::string(kProtocol));
   return upgrade;

@@ -1,5 +1,6 @@
 #include "host/relay/session_relay.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 
@@ -15,7 +16,7 @@ bool sendable(uint16_t code) {
          (code >= 3000 && code <= 4999);
 }
 
-class Relay : public std::enable_shared_from_this<Relay> {
+class Relay : public RelayHandle, public std::enable_shared_from_this<Relay> {
  public:
   Relay(std::shared_ptr<net::WebSocket> client, std::shared_ptr<net::WebSocket> upstream,
         RelayLimits limits, HostMetrics& metrics, std::shared_ptr<void> holds)
@@ -31,7 +32,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
     metrics_.sessions_opened.inc();
   }
 
-  ~Relay() {
+  ~Relay() override {
     metrics_.sessions_active.add(-1);
     metrics_.session_seconds.observe(
         std::chrono::duration<double>(Clock::now() - started_).count());
@@ -40,6 +41,11 @@ class Relay : public std::enable_shared_from_this<Relay> {
   void start() {
     pump(Direction::kToEnclave);
     pump(Direction::kToClient);
+  }
+
+  void sever() override {
+    client_.reset();
+    upstream_.reset();
   }
 
  private:
@@ -119,10 +125,29 @@ net::CloseStatus forwarded_close(const std::optional<net::CloseStatus>& status) 
   return {net::CloseCode::kGoingAway, "peer went away"};
 }
 
+void RelayRegistry::add(const std::shared_ptr<RelayHandle>& relay) {
+  std::lock_guard lock(mutex_);
+  if (relays_.size() >= prune_at_) {
+    std::erase_if(relays_, [](const std::weak_ptr<RelayHandle>& r) { return r.expired(); });
+    prune_at_ = std::max<size_t>(64, 2 * relays_.size());
+  }
+  relays_.push_back(relay);
+}
+
+void RelayRegistry::sever_all() {
+  std::lock_guard lock(mutex_);
+  for (const std::weak_ptr<RelayHandle>& weak : relays_) {
+    if (std::shared_ptr<RelayHandle> relay = weak.lock()) relay->sever();
+  }
+  relays_.clear();
+}
+
 void start_relay(std::shared_ptr<net::WebSocket> client, std::shared_ptr<net::WebSocket> upstream,
-                 RelayLimits limits, HostMetrics& metrics, std::shared_ptr<void> holds) {
+                 RelayLimits limits, HostMetrics& metrics, std::shared_ptr<void> holds,
+                 RelayRegistry& registry) {
   auto relay = std::make_shared<Relay>(std::move(client), std::move(upstream), limits, metrics,
                                        std::move(holds));
+  registry.add(relay);
   relay->start();
 }
 
