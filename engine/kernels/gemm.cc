@@ -241,8 +241,10 @@ void SplitActivationBuffer::resize(size_t tokens, size_t cols) {
     scale_.resize(tokens * cols / 32);
     sum16_.resize(tokens * cols / 16);
     scaled_sum_.resize(tokens * cols / 32);
+    pair_sums_.resize(tokens * cols / 64);
   }
-  view_ = {cols, tokens, q_.data(), scale_.data(), sum16_.data(), scaled_sum_.data()};
+  view_ = {
+      cols, tokens, q_.data(), scale_.data(), sum16_.data(), scaled_sum_.data(), pair_sums_.data()};
 }
 
 void SplitActivationBuffer::fill_range_q8_0(const uint8_t* rows, size_t row_bytes, size_t begin,
@@ -275,6 +277,13 @@ void SplitActivationBuffer::fill_range_q8_k(const uint8_t* rows, size_t row_byte
         const int32_t sum = x[s].bsums[2 * j] + x[s].bsums[2 * j + 1];
         scale_[t * cols / 32 + s * 8 + j] = x[s].d;
         scaled_sum_[t * cols / 32 + s * 8 + j] = x[s].d * static_cast<float>(sum);
+        // The pair's second sum goes to the high half; the first keeps its
+        // low 16 bits (two's complement), as VPDPWSSD reads them.
+        if (j % 2 == 1) {
+          const int32_t first = x[s].bsums[2 * j - 2] + x[s].bsums[2 * j - 1];
+          pair_sums_[t * cols / 64 + s * 4 + j / 2] = static_cast<int32_t>(
+              static_cast<uint32_t>(first & 0xffff) | (static_cast<uint32_t>(sum) << 16));
+        }
       }
     }
   }

@@ -50,6 +50,9 @@ struct SplitActivations {
   const float* scale = nullptr;       // [token][cols / 32]: the block's activation scale
   const int32_t* sum16 = nullptr;     // [token][cols / 16]: sums of 16 quantized values
   const float* scaled_sum = nullptr;  // [token][cols / 32]: scale * sum of the block of 32
+  // From Q8_K rows only: [token][cols / 64], the sums of blocks 2j and 2j + 1
+  // of 32 as the low and high int16 of element j (each fits: |sum| <= 4096).
+  const int32_t* pair_sums = nullptr;
 };
 
 // Up to kPanelRows weight rows unpacked for the blocked kernels.
@@ -226,6 +229,7 @@ class SplitActivationBuffer {
   std::vector<float> scale_;
   std::vector<int32_t> sum16_;
   std::vector<float> scaled_sum_;
+  std::vector<int32_t> pair_sums_;
 };
 
 }  // namespace cloister::engine::kernels

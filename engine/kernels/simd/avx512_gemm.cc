@@ -2,7 +2,8 @@
 // vectors of 16) and up to 8 tokens at a time, each 4-byte group of the
 // panel is multiplied with 4 activation bytes of each token (broadcast) by
 // VPDPBUSD, accumulating int32 sums per block; per block, the sums become
-// floats once, times the row scales and the token's activation scale.
+// floats once, times the row scales and the token's activation scale (per
+// super-block of 256 columns for packed Q4_K and Q6_K: micro_kernel_k).
 // Panels are unpacked from the rows per call, or read as they are where the
 // matrix was packed at load (gemm.h): Q8_0 bytes, or Q4_K and Q6_K values
 // in fewer bits, which are put together into bytes in registers.
@@ -29,8 +30,8 @@ constexpr size_t kTokensPerPass = 8;
 enum class Layout {
   kUnpacked,  // unpacked per call (WeightPanel's buffers)
   kQ8_0,      // packed Q8_0
-  kQ4_K,      // packed Q4_K
-  kQ6_K,      // packed Q6_K
+  kQ4_K,      // packed Q4_K (micro_kernel_k)
+  kQ6_K,      // packed Q6_K (micro_kernel_k)
 };
 
 struct TokenRows {
@@ -38,7 +39,25 @@ struct TokenRows {
   const float* scale;
   const int32_t* sum16;
   const float* scaled_sum;
+  const int32_t* pair_sums;
 };
+
+// Stores the valid rows of each vector's sums for every token into y.
+template <int kVectors, int kTokens>
+CLOISTER_TARGET_AVX512 void store_rows(const WeightPanel& panel,
+                                       const __m512 (&f)[kVectors][kTokens], float* y,
+                                       size_t y_stride) {
+#pragma GCC unroll 16
+  for (int v = 0; v < kVectors; ++v) {
+    const size_t first = 16 * static_cast<size_t>(v);
+    const size_t valid = panel.rows > first ? std::min<size_t>(16, panel.rows - first) : 0;
+    const auto mask = static_cast<__mmask16>((1u << valid) - 1);
+#pragma GCC unroll 16
+    for (int t = 0; t < kTokens; ++t) {
+      _mm512_mask_storeu_ps(y + static_cast<size_t>(t) * y_stride + first, mask, f[v][t]);
+    }
+  }
+}
 
 // Computes rows [16 * v, 16 * v + 16) for v < kVectors of `panel`, for
 // kTokens tokens, and stores the valid rows of each into y. `next` advances
@@ -60,12 +79,6 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
     ws[v] = kUnpacked ? panel.vector_scale(v) : nullptr;
     wm[v] = kUnpacked && kMin ? panel.vector_min(v) : nullptr;
   }
-  const __m512i low4 = _mm512_set1_epi8(0x0f);
-  const __m512i bits45 = _mm512_set1_epi8(0x30);
-  __m512 super_d[kVectors];
-  __m512 super_minus_dmin[kVectors];
-#pragma GCC unroll 16
-  for (int v = 0; v < kVectors; ++v) super_d[v] = super_minus_dmin[v] = _mm512_setzero_ps();
   __m512 f[kVectors][kTokens];
 #pragma GCC unroll 16
   for (int v = 0; v < kVectors; ++v) {
@@ -74,30 +87,6 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
   }
   for (size_t b = 0; b < blocks; ++b) {
     next.advance(prefetch_step);
-    if constexpr (kLayout == Layout::kQ6_K) {
-      if (b % 16 == 0) {
-#pragma GCC unroll 16
-        for (int v = 0; v < kVectors; ++v) {
-          super_d[v] =
-              _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
-                                                packed_q6_k_halves(panel.q, b / 16, v))));
-        }
-      }
-    }
-    if constexpr (kLayout == Layout::kQ4_K) {
-      if (b % 8 == 0) {
-#pragma GCC unroll 16
-        for (int v = 0; v < kVectors; ++v) {
-          const uint8_t* halves = packed_q4_k_halves(panel.q, b / 8, v);
-          super_d[v] = _mm512_maskz_cvtph_ps(
-              0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(halves)));
-          const __m512 dmin = _mm512_maskz_cvtph_ps(
-              0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(halves + 32)));
-          super_minus_dmin[v] = _mm512_castsi512_ps(
-              _mm512_xor_si512(_mm512_castps_si512(dmin), _mm512_set1_epi32(INT32_MIN)));
-        }
-      }
-    }
     __m512i acc[kVectors][kTokens];
 #pragma GCC unroll 16
     for (int t = 0; t < kTokens; ++t) {
@@ -113,20 +102,7 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
       __m512i w[kVectors];
 #pragma GCC unroll 16
       for (int v = 0; v < kVectors; ++v) {
-        if constexpr (kLayout == Layout::kQ4_K) {
-          const __m512i two = _mm512_loadu_si512(packed_q4_k_values(panel.q, b, v) + g % 4 * 64);
-          w[v] = _mm512_and_si512(g < 4 ? two : _mm512_srli_epi16(two, 4), low4);
-        } else if constexpr (kLayout == Layout::kQ6_K) {
-          const __m512i two = _mm512_loadu_si512(packed_q6_k_nibbles(panel.q, b, v) + g % 2 * 64);
-          const __m512i low = _mm512_and_si512(g < 2 ? two : _mm512_srli_epi16(two, 4), low4);
-          // Group g's two high bits, moved to bits 4 and 5 of each byte.
-          const __m512i bits = _mm512_loadu_si512(packed_q6_k_high_bits(panel.q, b, v));
-          const __m512i placed = g == 0   ? _mm512_slli_epi16(bits, 4)
-                                 : g == 1 ? _mm512_slli_epi16(bits, 2)
-                                 : g == 2 ? bits
-                                          : _mm512_srli_epi16(bits, 2);
-          w[v] = _mm512_or_si512(low, _mm512_and_si512(placed, bits45));
-        } else if constexpr (kLayout == Layout::kQ8_0) {
+        if constexpr (kLayout == Layout::kQ8_0) {
           w[v] = _mm512_loadu_si512(packed_values(panel.q, b, v) + g * 64);
         } else {
           w[v] = _mm512_loadu_si512(wq[v] + (group0 + g) * 64);
@@ -146,22 +122,7 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
     for (int v = 0; v < kVectors; ++v) {
       __m512 row_scale;
       __m512 row_min = _mm512_setzero_ps();
-      if constexpr (kLayout == Layout::kQ4_K) {
-        // As the unpacking computes them: each 6-bit factor times d, or -dmin.
-        const uint8_t* factors = packed_q4_k_scales(panel.q, b, v);
-        const __m512i scales = _mm512_maskz_cvtepu8_epi32(
-            0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(factors)));
-        const __m512i mins = _mm512_maskz_cvtepu8_epi32(
-            0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(factors + kPanelLanes)));
-        row_scale = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, scales), super_d[v]);
-        row_min = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, mins), super_minus_dmin[v]);
-      } else if constexpr (kLayout == Layout::kQ6_K) {
-        // As the unpacking computes it: the signed 8-bit scale times d.
-        const __m512i scales = _mm512_maskz_cvtepi8_epi32(
-            0xffff,
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed_q6_k_scales(panel.q, b, v))));
-        row_scale = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, scales), super_d[v]);
-      } else if constexpr (kLayout == Layout::kQ8_0) {
+      if constexpr (kLayout == Layout::kQ8_0) {
         const __m256i halves =
             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed_scales(panel.q, b, v)));
         row_scale = _mm512_maskz_cvtph_ps(0xffff, halves);
@@ -182,22 +143,142 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
       }
     }
   }
+  store_rows<kVectors, kTokens>(panel, f, y, y_stride);
+}
+
+// The packed K-quant kernel (Q4_K, Q6_K), on the same plan, with the
+// scales applied as ggml's own K-quant products apply them: each block's
+// integer sums times its integer factor (6-bit for Q4_K, signed 8-bit for
+// Q6_K) stay integers (VPMULLD) until the end of the super-block of 256
+// columns, whose activations share one scale (Q8_K). Q4_K's mins are then
+// one product of 16-bit pairs per two blocks (VPDPWSSD: the mins times the
+// activation blocks' sums). So the float work is once per 256 columns, not
+// once per block of 32 (Q4_K) or 16 (Q6_K).
+template <int kVectors, int kTokens, Layout kLayout>
+CLOISTER_TARGET_AVX512 void micro_kernel_k(const WeightPanel& panel, const TokenRows* tokens,
+                                           float* y, size_t y_stride, PanelPrefetcher& next,
+                                           size_t prefetch_step) {
+  constexpr bool kQ4 = kLayout == Layout::kQ4_K;
+  constexpr size_t kBlock = kQ4 ? 32 : 16;  // columns per factor
+  constexpr size_t kBlocks = 256 / kBlock;  // in a super-block
+  const __m512i low4 = _mm512_set1_epi8(0x0f);
+  const __m512i bits45 = _mm512_set1_epi8(0x30);
+  __m512 f[kVectors][kTokens];
 #pragma GCC unroll 16
   for (int v = 0; v < kVectors; ++v) {
-    const size_t first = 16 * static_cast<size_t>(v);
-    const size_t valid = panel.rows > first ? std::min<size_t>(16, panel.rows - first) : 0;
-    const auto mask = static_cast<__mmask16>((1u << valid) - 1);
 #pragma GCC unroll 16
-    for (int t = 0; t < kTokens; ++t) {
-      _mm512_mask_storeu_ps(y + static_cast<size_t>(t) * y_stride + first, mask, f[v][t]);
+    for (int t = 0; t < kTokens; ++t) f[v][t] = _mm512_setzero_ps();
+  }
+  for (size_t s = 0; s < panel.cols / 256; ++s) {
+    __m512i scaled[kVectors][kTokens];  // sum over blocks of factor * block's sum
+#pragma GCC unroll 16
+    for (int v = 0; v < kVectors; ++v) {
+#pragma GCC unroll 16
+      for (int t = 0; t < kTokens; ++t) scaled[v][t] = _mm512_setzero_si512();
+    }
+    for (size_t j = 0; j < kBlocks; ++j) {
+      const size_t b = s * kBlocks + j;
+      next.advance(prefetch_step);
+      __m512i acc[kVectors][kTokens];
+#pragma GCC unroll 16
+      for (int t = 0; t < kTokens; ++t) {
+        // Q6_K's bytes are value + 32: -32 times the block's sum corrects it.
+        const __m512i start = kQ4 ? _mm512_setzero_si512()
+                                  : _mm512_set1_epi32(-panel.zero_point * tokens[t].sum16[b]);
+#pragma GCC unroll 16
+        for (int v = 0; v < kVectors; ++v) acc[v][t] = start;
+      }
+#pragma GCC unroll 8
+      for (int g = 0; g < static_cast<int>(kBlock / 4); ++g) {
+        __m512i w[kVectors];
+#pragma GCC unroll 16
+        for (int v = 0; v < kVectors; ++v) {
+          if constexpr (kQ4) {
+            const __m512i two = _mm512_loadu_si512(packed_q4_k_values(panel.q, b, v) + g % 4 * 64);
+            w[v] = _mm512_and_si512(g < 4 ? two : _mm512_srli_epi16(two, 4), low4);
+          } else {
+            const __m512i two = _mm512_loadu_si512(packed_q6_k_nibbles(panel.q, b, v) + g % 2 * 64);
+            const __m512i low = _mm512_and_si512(g < 2 ? two : _mm512_srli_epi16(two, 4), low4);
+            // Group g's two high bits, moved to bits 4 and 5 of each byte.
+            const __m512i bits = _mm512_loadu_si512(packed_q6_k_high_bits(panel.q, b, v));
+            const __m512i placed = g == 0   ? _mm512_slli_epi16(bits, 4)
+                                   : g == 1 ? _mm512_slli_epi16(bits, 2)
+                                   : g == 2 ? bits
+                                            : _mm512_srli_epi16(bits, 2);
+            w[v] = _mm512_or_si512(low, _mm512_and_si512(placed, bits45));
+          }
+        }
+#pragma GCC unroll 16
+        for (int t = 0; t < kTokens; ++t) {
+          int32_t word = 0;
+          std::memcpy(&word, tokens[t].q + b * kBlock + static_cast<size_t>(g) * 4, 4);
+          const __m512i x = _mm512_set1_epi32(word);
+#pragma GCC unroll 16
+          for (int v = 0; v < kVectors; ++v) acc[v][t] = _mm512_dpbusd_epi32(acc[v][t], w[v], x);
+        }
+      }
+#pragma GCC unroll 16
+      for (int v = 0; v < kVectors; ++v) {
+        const auto* bytes = reinterpret_cast<const __m128i*>(
+            kQ4 ? packed_q4_k_scales(panel.q, b, v) : packed_q6_k_scales(panel.q, b, v));
+        const __m512i factors = kQ4 ? _mm512_maskz_cvtepu8_epi32(0xffff, _mm_loadu_si128(bytes))
+                                    : _mm512_maskz_cvtepi8_epi32(0xffff, _mm_loadu_si128(bytes));
+#pragma GCC unroll 16
+        for (int t = 0; t < kTokens; ++t) {
+          scaled[v][t] = _mm512_add_epi32(scaled[v][t], _mm512_mullo_epi32(acc[v][t], factors));
+        }
+      }
+    }
+    // d * scaled (- dmin * the mins times the blocks' sums, for Q4_K), times
+    // the activations' scale.
+#pragma GCC unroll 16
+    for (int v = 0; v < kVectors; ++v) {
+      const uint8_t* halves =
+          kQ4 ? packed_q4_k_halves(panel.q, s, v) : packed_q6_k_halves(panel.q, s, v);
+      const __m512 d = _mm512_maskz_cvtph_ps(
+          0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(halves)));
+      __m512 dmin = _mm512_setzero_ps();
+      __m512i min_pairs[kBlocks / 2];
+      if constexpr (kQ4) {
+        dmin = _mm512_maskz_cvtph_ps(
+            0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(halves + 32)));
+#pragma GCC unroll 4
+        for (size_t k = 0; k < kBlocks / 2; ++k) {
+          const uint8_t* first = packed_q4_k_scales(panel.q, s * kBlocks + 2 * k, v) + kPanelLanes;
+          const __m512i low = _mm512_maskz_cvtepu8_epi32(
+              0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(first)));
+          const __m512i high = _mm512_maskz_cvtepu8_epi32(
+              0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(first + kQ4KBlockBytes)));
+          min_pairs[k] = _mm512_or_si512(low, _mm512_maskz_slli_epi32(0xffff, high, 16));
+        }
+      }
+#pragma GCC unroll 16
+      for (int t = 0; t < kTokens; ++t) {
+        __m512 sum = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, scaled[v][t]), d);
+        if constexpr (kQ4) {
+          __m512i mins = _mm512_setzero_si512();
+#pragma GCC unroll 4
+          for (size_t k = 0; k < kBlocks / 2; ++k) {
+            mins = _mm512_dpwssd_epi32(mins, min_pairs[k],
+                                       _mm512_set1_epi32(tokens[t].pair_sums[s * 4 + k]));
+          }
+          sum = _mm512_fnmadd_ps(_mm512_maskz_cvtepi32_ps(0xffff, mins), dmin, sum);
+        }
+        f[v][t] = _mm512_fmadd_ps(sum, _mm512_set1_ps(tokens[t].scale[s * 8]), f[v][t]);
+      }
     }
   }
+  store_rows<kVectors, kTokens>(panel, f, y, y_stride);
 }
 
 template <int kVectors, int kBlock, bool kMin, Layout kLayout, size_t... kIndex>
 constexpr auto micro_kernels_by_count(std::index_sequence<kIndex...> /*counts*/) {
-  return std::array{
-      &micro_kernel<kVectors, static_cast<int>(kIndex) + 1, kBlock, kMin, kLayout>...};
+  if constexpr (kLayout == Layout::kQ4_K || kLayout == Layout::kQ6_K) {
+    return std::array{&micro_kernel_k<kVectors, static_cast<int>(kIndex) + 1, kLayout>...};
+  } else {
+    return std::array{
+        &micro_kernel<kVectors, static_cast<int>(kIndex) + 1, kBlock, kMin, kLayout>...};
+  }
 }
 
 // Runs the micro kernel compiled for `count` (1 to kTokensPerPass) tokens.
@@ -222,7 +303,8 @@ void multiply_panel(const GemmArgs& a, const WeightPanel& panel, size_t r0, Pane
     for (size_t t = 0; t < count; ++t) {
       const size_t token = t0 + t;
       tokens[t] = {x.q + token * x.cols, x.scale + token * (x.cols / 32),
-                   x.sum16 + token * (x.cols / 16), x.scaled_sum + token * (x.cols / 32)};
+                   x.sum16 + token * (x.cols / 16), x.scaled_sum + token * (x.cols / 32),
+                   x.pair_sums + token * (x.cols / 64)};
     }
     float* y = a.y + t0 * a.y_stride + r0;
     PanelPrefetcher& prefetch = t0 == 0 ? next : done;
