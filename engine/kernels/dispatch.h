@@ -62,6 +62,9 @@ struct KernelTable {
                             float* out) = nullptr;
   // Replaces x[0..n) by softmax(scale * x), for scale > 0.
   void (*softmax)(float* x, size_t n, float scale) = nullptr;
+  // The feed-forward activation: gate[i] = silu(gate[i]) * up[i] for i < n,
+  // where silu(x) = x / (1 + e^-x).
+  void (*swiglu)(float* gate, const float* up, size_t n) = nullptr;
 
   // Returns the dot kernel for `type`.
   DotFn dot_for(TensorType type) const { return dot[static_cast<size_t>(type)]; }

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -262,6 +263,33 @@ TEST_P(DispatchTest, SoftmaxMatchesScalar) {
         sum += got[i];
       }
       EXPECT_NEAR(sum, 1.0, 1e-5) << "n " << n;
+    }
+  }
+}
+
+// The feed-forward activation: lengths off the 8-value step, values wide
+// enough that e^-x overflows a float on one side and underflows on the
+// other, and the edges.
+TEST_P(DispatchTest, SwigluMatchesScalar) {
+  const KernelTable& scalar = scalar_kernels();
+  const KernelTable& path = kernel_table(GetParam());
+  for (size_t n : {1u, 7u, 8u, 45u, 300u}) {
+    for (float spread : {1.0f, 30.0f}) {
+      std::vector<float> gate = random_values(n);
+      for (float& v : gate) v *= spread;
+      const float edges[] = {0.0f, -0.0f, 88.0f, -88.0f, 100.0f, -100.0f, 1e-3f, -1e-3f};
+      for (size_t i = 0; i < n && i < std::size(edges); ++i) gate[3 * i % n] = edges[i];
+      const std::vector<float> up = random_values(n);
+      std::vector<float> expected = gate;
+      std::vector<float> got = gate;
+      scalar.swiglu(expected.data(), up.data(), n);
+      path.swiglu(got.data(), up.data(), n);
+      for (size_t i = 0; i < n; ++i) {
+        // A few units of rounding in the exponential, the sum and the
+        // quotient.
+        EXPECT_NEAR(got[i], expected[i], 1e-6 * std::fabs(expected[i]) + 1e-30)
+            << "n " << n << ", spread " << spread << ", gate " << gate[i];
+      }
     }
   }
 }

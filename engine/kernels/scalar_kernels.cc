@@ -101,6 +101,10 @@ void vector_softmax(float* x, size_t n, float scale) {
   for (size_t i = 0; i < n; ++i) x[i] *= inverse;
 }
 
+void vector_swiglu(float* gate, const float* up, size_t n) {
+  for (size_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
 KernelTable make_table() {
   KernelTable t;
   t.path = KernelPath::kScalar;
@@ -126,6 +130,7 @@ KernelTable make_table() {
   t.dot_rows_f16 = vector_dot_rows_f16;
   t.weighted_rows_f16 = vector_weighted_rows_f16;
   t.softmax = vector_softmax;
+  t.swiglu = vector_swiglu;
   return t;
 }
 

@@ -34,8 +34,6 @@ void add_bias(std::span<float> x, const std::vector<float>& bias) {
   for (size_t i = 0; i < x.size(); ++i) x[i] += bias[i];
 }
 
-float silu(float x) { return x / (1.0f + std::exp(-x)); }
-
 }  // namespace
 
 Result<Transformer> Transformer::load(const GgufFile& file, bool pack_weights) {
@@ -122,7 +120,7 @@ void Transformer::feed_forward(const LayerWeights& layer, ForwardScratch& s,
   s.input.set(s.normed);
   matvec(layer.ffn_gate, s.input, s.gate, pool);
   matvec(layer.ffn_up, s.input, s.up, pool);
-  for (size_t i = 0; i < s.gate.size(); ++i) s.gate[i] = silu(s.gate[i]) * s.up[i];
+  kernels::active_kernels().swiglu(s.gate.data(), s.up.data(), s.gate.size());
   s.input.set(s.gate);
   matvec(layer.ffn_down, s.input, s.projected, pool);
   for (size_t i = 0; i < s.x.size(); ++i) s.x[i] += s.projected[i];

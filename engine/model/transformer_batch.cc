@@ -10,8 +10,6 @@
 namespace cloister::engine {
 namespace {
 
-float silu(float x) { return x / (1.0f + std::exp(-x)); }
-
 void add_bias(float* x, const std::vector<float>& bias) {
   for (size_t i = 0; i < bias.size(); ++i) x[i] += bias[i];
 }
@@ -262,7 +260,8 @@ void Transformer::batch_feed_forward(const LayerWeights& layer, size_t tokens, B
                                       {&layer.ffn_up, s.up.data(), c.n_ff}};
   matmul_all(projections, s.input, pool);
   auto swiglu = [&](size_t begin, size_t end) {
-    for (size_t i = begin * c.n_ff; i < end * c.n_ff; ++i) s.gate[i] = silu(s.gate[i]) * s.up[i];
+    kernels::active_kernels().swiglu(s.gate.data() + begin * c.n_ff, s.up.data() + begin * c.n_ff,
+                                     (end - begin) * c.n_ff);
   };
   run_parallel(tokens, swiglu, pool);
   s.input.set(s.gate.data(), tokens, c.n_ff);

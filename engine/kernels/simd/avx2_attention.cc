@@ -152,31 +152,6 @@ CLOISTER_TARGET_AVX2 void weighted_group(Rows weights, const uint32_t* counts, s
   }
 }
 
-// e^x lane by lane for x <= 0, as softmax needs: x = n ln 2 + r with |r| <=
-// ln 2 / 2, e^r from Cephes' degree-6 polynomial for expf, and 2^n written
-// into the exponent. Within 2 ulp of e^x; 0 below -87.3, where e^x would
-// leave the normal floats.
-CLOISTER_TARGET_AVX2 __m256 exp_nonpositive(__m256 x) {
-  const __m256 lowest = _mm256_set1_ps(-87.3f);
-  const __m256 in_range = _mm256_cmp_ps(x, lowest, _CMP_GE_OQ);
-  x = _mm256_max_ps(x, lowest);
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  // ln 2 in two parts, so that n ln 2 is subtracted without rounding.
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i exponent =
-      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(exponent)), in_range);
-}
-
 }  // namespace
 
 CLOISTER_TARGET_AVX2 void avx2_dot_rows_f16(Rows queries, CachedRows rows, size_t n,

@@ -33,5 +33,6 @@ void avx2_f32_to_f16(const float* x, uint16_t* out, size_t n);
 void avx2_dot_rows_f16(Rows queries, CachedRows rows, size_t n, float* scores);
 void avx2_weighted_rows_f16(Rows weights, const uint32_t* counts, CachedRows rows, float* out);
 void avx2_softmax(float* x, size_t n, float scale);
+void avx2_swiglu(float* gate, const float* up, size_t n);
 
 }  // namespace cloister::engine::kernels::simd

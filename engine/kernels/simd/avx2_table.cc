@@ -30,6 +30,7 @@ KernelTable make_table() {
   t.dot_rows_f16 = simd::avx2_dot_rows_f16;
   t.weighted_rows_f16 = simd::avx2_weighted_rows_f16;
   t.softmax = simd::avx2_softmax;
+  t.swiglu = simd::avx2_swiglu;
   return t;
 }
 #else
