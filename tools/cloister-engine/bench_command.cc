@@ -10,6 +10,7 @@
 #include <memory>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/engine.h"
@@ -133,15 +134,36 @@ Result<Speeds> run_once(const engine::Model& model, const BenchArgs& args, uint3
   return speeds;
 }
 
-// Best of args.repetitions runs.
-Result<Speeds> measure(const engine::Model& model, const BenchArgs& args, uint32_t batch) {
-  Speeds best;
-  for (uint32_t r = 0; r < std::max(1u, args.repetitions); ++r) {
-    CLOISTER_ASSIGN_OR_RETURN(Speeds speeds, run_once(model, args, batch));
-    best.prefill = std::max(best.prefill, speeds.prefill);
-    best.decode = std::max(best.decode, speeds.decode);
+// One round: one sequence, then args.batch together (when above 1), then the
+// machine's read bandwidth, back to back, so that the ratios within a round
+// share the machine's conditions (on a shared machine, bandwidth moves by
+// half from one minute to the next).
+struct Round {
+  Speeds single;
+  Speeds batched;
+  double bandwidth = 0;  // bytes per second
+};
+
+Result<Round> run_round(const engine::Model& model, const BenchArgs& args) {
+  Round round;
+  CLOISTER_ASSIGN_OR_RETURN(round.single, run_once(model, args, 1));
+  if (args.batch > 1) {
+    CLOISTER_ASSIGN_OR_RETURN(round.batched, run_once(model, args, args.batch));
   }
-  return best;
+  round.bandwidth = measure_read_bandwidth(args.threads, args.bandwidth_mib);
+  return round;
+}
+
+// Returns the median of `values` and their range, as "median (low to
+// high)", each with `decimals` decimals and `unit` after it.
+std::string median_and_range(std::vector<double> values, int decimals, const char* unit) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  const double median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  char text[96];
+  std::snprintf(text, sizeof(text), "%.*f%s (%.*f%s to %.*f%s)", decimals, median, unit, decimals,
+                values.front(), unit, decimals, values.back(), unit);
+  return text;
 }
 
 int run_bench(Program& program, const BenchArgs& args) {
@@ -187,20 +209,47 @@ int run_bench(Program& program, const BenchArgs& args) {
       std::string(engine::kernels::kernel_path_name(engine::kernels::active_kernel_path())).c_str(),
       args.threads, load_seconds,
       static_cast<double>((*model)->transformer().weights().packed.bytes()) / 1e9);
-  Result<Speeds> single = measure(**model, args, 1);
-  if (!single.ok()) return program.fail(single.error());
-  std::printf("prefill pp%u: %.1f tok/s\n", args.prompt, single->prefill);
-  std::printf("decode tg%u: %.2f tok/s\n", args.generate, single->decode);
-  if (args.batch > 1) {
-    Result<Speeds> batched = measure(**model, args, args.batch);
-    if (!batched.ok()) return program.fail(batched.error());
-    std::printf("decode tg%u with %u sequences: %.2f tok/s in total (%.2fx one sequence)\n",
-                args.generate, args.batch, batched->decode, batched->decode / single->decode);
+  std::vector<Round> rounds;
+  for (uint32_t r = 0; r < std::max(1u, args.repetitions); ++r) {
+    Result<Round> round = run_round(**model, args);
+    if (!round.ok()) return program.fail(round.error());
+    rounds.push_back(*round);
   }
-  const double bandwidth = measure_read_bandwidth(args.threads, args.bandwidth_mib);
-  const double bound = bandwidth / static_cast<double>(weight_bytes);
+  // The best of the rounds, each figure on its own.
+  Round best;
+  for (const Round& round : rounds) {
+    best.single.prefill = std::max(best.single.prefill, round.single.prefill);
+    best.single.decode = std::max(best.single.decode, round.single.decode);
+    best.batched.decode = std::max(best.batched.decode, round.batched.decode);
+    best.bandwidth = std::max(best.bandwidth, round.bandwidth);
+  }
+  const auto bytes = static_cast<double>(weight_bytes);
+  std::printf("prefill pp%u: %.1f tok/s\n", args.prompt, best.single.prefill);
+  std::printf("decode tg%u: %.2f tok/s\n", args.generate, best.single.decode);
+  if (args.batch > 1) {
+    std::printf("decode tg%u with %u sequences: %.2f tok/s in total (%.2fx one sequence)\n",
+                args.generate, args.batch, best.batched.decode,
+                best.batched.decode / best.single.decode);
+  }
+  const double bound = best.bandwidth / bytes;
   std::printf("read bandwidth (%u threads): %.1f GB/s, decode bound %.1f tok/s, decode at %.0f%%\n",
-              args.threads, bandwidth / 1e9, bound, 100.0 * single->decode / bound);
+              args.threads, best.bandwidth / 1e9, bound, 100.0 * best.single.decode / bound);
+  if (rounds.size() > 1) {
+    // Ratios within each round, then their median over the rounds.
+    std::vector<double> of_bound;
+    std::vector<double> batch_over_one;
+    for (const Round& round : rounds) {
+      of_bound.push_back(100.0 * round.single.decode * bytes / round.bandwidth);
+      batch_over_one.push_back(round.batched.decode / round.single.decode);
+    }
+    std::printf("ratios within a round, median (range) of %zu: decode %s of the bound",
+                rounds.size(), median_and_range(of_bound, 0, "%").c_str());
+    if (args.batch > 1) {
+      std::printf("; %u sequences %s one sequence", args.batch,
+                  median_and_range(batch_over_one, 2, "x").c_str());
+    }
+    std::printf("\n");
+  }
   return kExitOk;
 }
 
@@ -218,7 +267,9 @@ void add_bench_command(Program& program) {
       ->check(CLI::Range(1u, 1u << 16));
   command->add_option("--batch", args->batch, "also decode this many sequences together")
       ->check(CLI::Range(1u, 256u));
-  command->add_option("-r,--repetitions", args->repetitions, "runs; the best is printed");
+  command->add_option("-r,--repetitions", args->repetitions,
+                      "rounds (one sequence, the batch, bandwidth); the best of each is "
+                      "printed, and the median of the ratios within a round");
   command->add_option("--kernels", args->kernels, "force a kernel path: scalar, avx2, avx512, amx");
   command->add_flag("--no-pack", args->no_pack,
                     "keep every weight in the file's mapping (no packing at load), to compare");

@@ -148,13 +148,24 @@ TEST(CloisterEngineCli, InfoDescribesTheModel) {
 
 TEST(CloisterEngineCli, BenchWritesARandomModelAndReportsItsSpeed) {
   const std::string path = scratch_dir() / "bench_random.gguf";
-  // The 125m shape in Q4_K_M: loads, prefills, decodes one and two sequences.
-  ProcessResult result =
-      run({"bench", "--write-random", path, "--shape", "125m", "--type", "q4_k_m", "-m", path, "-t",
-           "2", "-p", "8", "-n", "2", "--batch", "2", "--bandwidth-mib", "64"});
+  // The 125m shape in Q4_K_M: loads, prefills, decodes one and two sequences,
+  // in two rounds.
+  ProcessResult result = run({"bench",  "--write-random",
+                              path,     "--shape",
+                              "125m",   "--type",
+                              "q4_k_m", "-m",
+                              path,     "-t",
+                              "2",      "-p",
+                              "8",      "-n",
+                              "2",      "--batch",
+                              "2",      "--bandwidth-mib",
+                              "64",     "-r",
+                              "2"});
   EXPECT_EQ(result.exit_code, 0) << result.out;
-  for (const char* line : {"prefill pp8: ", "decode tg2: ", "decode tg2 with 2 sequences: ",
-                           "read bandwidth (2 threads): "}) {
+  for (const char* line :
+       {"prefill pp8: ", "decode tg2: ", "decode tg2 with 2 sequences: ",
+        "read bandwidth (2 threads): ", "ratios within a round, median (range) of 2: decode ",
+        "; 2 sequences "}) {
     EXPECT_NE(result.out.find(line), std::string::npos) << line << " in:\n" << result.out;
   }
   ProcessResult info = run({"info", "-m", path});
