@@ -60,9 +60,10 @@ CLOISTER_TARGET_AVX512 inline __attribute__((always_inline)) void store_rows(
   }
 }
 
-// Computes rows [16 * v, 16 * v + 16) for v < kVectors of `panel`, for
-// kTokens tokens, and stores the valid rows of each into y. `next` advances
-// by `prefetch_step` bytes per block.
+// Computes rows [16 * v, 16 * v + 16) for v < kVectors of `panel` (a
+// panel unpacked per call, or packed Q8_0), for kTokens tokens, and stores
+// the valid rows of each into y. `next` advances by `prefetch_step` bytes
+// per block.
 template <int kVectors, int kTokens, int kBlock, bool kMin, Layout kLayout>
 CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRows* tokens,
                                          float* y, size_t y_stride, PanelPrefetcher& next,
