@@ -143,10 +143,32 @@ TEST_F(EnclaveTest, AFastEnginesTokensShareTextFrames) {
   // few more, because the frames' arrival times jitter. (Without pacing this
   // saw 110 and 199 frames where it allowed 9; it holds at any engine speed.)
   const auto streamed = response->delta_arrivals.back() - response->delta_arrivals.front();
-  const size_t most = 2 * (1 + static_cast<size_t>(streamed / kTextFrameInterval)) + 4;
+  const size_t most =
+      2 * (1 + static_cast<size_t>(streamed / ServingLimits{}.text_frame_interval)) + 4;
   EXPECT_LE(response->deltas.size(), most)
       << "over " << std::chrono::duration_cast<std::chrono::milliseconds>(streamed).count()
       << " ms";
+}
+
+TEST_F(EnclaveTest, EachAnswersFirstTextGoesOutAtOnceWhateverThePacing) {
+  // Text after a stream's first waits for the pacing interval; with an
+  // interval of an hour it all waits for the answer's end. The first text is
+  // the time to the first token and never waits, not even for a text frame
+  // another answer on the same session just sent.
+  EnclaveConfig config = release_->config(model_);
+  config.serving.text_frame_interval = 1h;
+  start(config);
+  auto client = connect();
+  ASSERT_NE(client, nullptr);
+  for (int request = 0; request < 2; ++request) {
+    // Long enough that the sender wakes for the first text before the end.
+    auto response = client->call(testing::chat_body(kFromBos, greedy(800)));
+    ASSERT_TRUE(response.ok()) << response.error().message();
+    ASSERT_TRUE(response->content.starts_with(reference_));
+    // The first text, then the rest with the end. (Before, the second
+    // answer's text all waited for its end, in one frame.)
+    EXPECT_EQ(response->deltas.size(), 2u) << "request " << request;
+  }
 }
 
 TEST_F(EnclaveTest, ANonStreamedAnswerArrivesWholeInResponseEnd) {

@@ -49,17 +49,18 @@ class StreamState final : public CompletionObserver {
   bool cancelled() const override { return cancelled_.load(); }
   void cancel() { cancelled_ = true; }
 
-  // True if the sender has this stream's start or end to write: those go
-  // out at once, while text may wait to share a frame.
+  // True if the sender has this stream's start, first text or end to write:
+  // those go out at once, while later text may wait to share a frame.
   bool has_urgent_work() const {
-    return !wire_done &&
-           (!start_taken || (!terminal_taken && !std::holds_alternative<std::monostate>(outcome)));
+    return !wire_done && (!start_taken || (!text_taken && !pending.empty()) ||
+                          (!terminal_taken && !std::holds_alternative<std::monostate>(outcome)));
   }
   // True if the sender has anything to write for this stream.
   bool has_work() const { return has_urgent_work() || (!wire_done && !pending.empty()); }
 
   const StreamInfo info;
   bool start_taken = false;
+  bool text_taken = false;    // the sender has taken this stream's first text
   std::string pending;        // text not yet taken by the sender
   size_t buffered_bytes = 0;  // pending, plus everything collected when not streaming
   bool saw_text = false;
@@ -160,9 +161,9 @@ class Sender {
     std::unique_lock lock(outbox_->mutex);
     while (true) {
       outbox_->changed.wait(lock, [&] { return stopped() || any_work(); });
-      // Text waits until kTextFrameInterval has passed since the last text
-      // frame, so that a fast engine's tokens share frames; starts and ends
-      // go at once.
+      // Text waits until the text frame interval has passed since the last text
+      // frame, so that a fast engine's tokens share frames; starts, a
+      // stream's first text and ends go at once.
       outbox_->changed.wait_until(lock, next_text_frame_,
                                   [&] { return stopped() || any_urgent_work(); });
       if (stopped()) {
@@ -175,7 +176,7 @@ class Sender {
       const bool sent_text = std::any_of(round.begin(), round.end(), [](const Work& work) {
         return work.state->info.stream && !work.text.empty();  // unstreamed text is only kept
       });
-      if (sent_text) next_text_frame_ = Steady::now() + kTextFrameInterval;
+      if (sent_text) next_text_frame_ = Steady::now() + context_.limits.text_frame_interval;
       round.clear();
       lock.lock();
       outbox_->reap();
@@ -213,6 +214,7 @@ class Sender {
       state->start_taken = true;
       work.text = std::move(state->pending);
       state->pending.clear();
+      if (!work.text.empty()) state->text_taken = true;
       if (state->info.stream) state->buffered_bytes = 0;
       if (!state->terminal_taken && !std::holds_alternative<std::monostate>(state->outcome)) {
         work.terminal = state->outcome;

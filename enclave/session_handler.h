@@ -5,7 +5,7 @@
 // receipt). Output waits in a per-stream buffer, so the engine never waits for
 // the network: a stream whose client reads too slowly is coalesced into larger
 // deltas, and ended with slow_reader once its buffer limit is reached. Text
-// frames are paced (kTextFrameInterval), so a fast engine's tokens share them.
+// frames are paced (ServingLimits::text_frame_interval), so a fast engine's tokens share them.
 #pragma once
 
 #include <chrono>
@@ -19,19 +19,19 @@
 
 namespace cloister::enclave {
 
-// The shortest time between two frames of text on a session: a quarter of a
-// 60 Hz display's frame, so no reader sees the difference, while a model that
-// makes thousands of tokens a second sends a frame per few tokens instead of
-// one per token (each frame costs the enclave's machine a seal, a write and
-// wake-ups). An engine slower than this gets a frame per token. Starts and
-// ends of responses are never held back.
-inline constexpr std::chrono::milliseconds kTextFrameInterval{4};
-
 struct ServingLimits {
   size_t max_requests_per_session = 8;                 // chat requests in progress at once
   size_t max_request_bytes = size_t{4} << 20;          // one request body
   size_t max_buffered_output_bytes = size_t{4} << 20;  // per stream: unsent, or not streamed
   std::chrono::seconds idle_timeout{300};              // a session with nothing in progress
+  // The shortest time between two frames of text on a session: a quarter of
+  // a 60 Hz display's frame, so no reader sees the difference, while a model
+  // that makes thousands of tokens a second sends a frame per few tokens
+  // instead of one per token (each frame costs the enclave's machine a seal,
+  // a write and wake-ups). An engine slower than this gets a frame per token.
+  // Starts and ends of responses, and each response's first text, are never
+  // held back.
+  std::chrono::milliseconds text_frame_interval{4};
 };
 
 // What every session serves with: fixed at boot and shared.
