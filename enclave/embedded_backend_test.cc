@@ -4,8 +4,11 @@
 // and fairness.
 #include "enclave/embedded_backend.h"
 
+#include <sched.h>
+
 #include <condition_variable>
 #include <mutex>
+#include <semaphore>
 
 #include <gtest/gtest.h>
 
@@ -164,6 +167,30 @@ TEST_F(EmbeddedBackendTest, EightSequencesBatchedTogetherEachGetTheReferenceText
     EXPECT_GT(text.size(), expected.size() / 3);
     EXPECT_EQ(recorders[i]->usage().completion_tokens, 110u + 10 * i);
   }
+}
+
+// Observers are told on the scheduler thread, so this one can ask the kernel
+// how that thread is scheduled.
+class PolicyRecorder final : public CompletionObserver {
+ public:
+  void on_text(std::string_view) override { policy_ = sched_getscheduler(0); }
+  void on_finished(engine::FinishReason, const Usage&) override { done_.release(); }
+  void on_failed(ChatFailure) override { done_.release(); }
+  bool cancelled() const override { return false; }
+  bool wait_done() { return done_.try_acquire_for(60s); }
+  int policy() const { return policy_; }
+
+ private:
+  std::atomic<int> policy_{-1};
+  std::binary_semaphore done_{0};
+};
+
+TEST_F(EmbeddedBackendTest, TheEngineRunsAsBatchWorkSoItsWakeUpsPreemptNoSessionThread) {
+  auto backend = start();
+  auto recorder = std::make_shared<PolicyRecorder>();
+  ASSERT_FALSE(backend->submit(greedy_job(1, recorder, 4)).has_value());
+  ASSERT_TRUE(recorder->wait_done());
+  EXPECT_EQ(recorder->policy(), SCHED_BATCH);
 }
 
 TEST_F(EmbeddedBackendTest, CancellationStopsARunningSequence) {
