@@ -15,6 +15,7 @@
 #include "net/url.h"
 #include "session/websocket_transport.h"
 #include "tlog/note.h"
+#include "tlog/release_version.h"
 
 namespace cloister::client {
 namespace {
@@ -69,6 +70,27 @@ Error verdict_refusal(const attest::Verdict& verdict, bool simulated) {
   if (verdict.has(attest::Reason::kSimulatedNotAllowed)) return refuse(kRefuseSimulated, detail);
   if (verdict.has(attest::Reason::kTcbBelowMinimum)) return refuse(kRefuseTcb, detail);
   return refuse(kRefuseEvidence, std::string(simulated ? "SIMULATED " : "") + detail);
+}
+
+// The release is not older than the policy's minimum: a release stays in the
+// log once logged, and the policy's floor is how a client stops trusting it.
+Status check_min_release(const std::string& version, const std::string& minimum,
+                         Verification& out) {
+  Result<tlog::ReleaseVersion> floor = tlog::parse_release_version(minimum);
+  if (!floor.ok())
+    return refuse(kRefuseOldRelease, "the policy's min_release: " + floor.error().message());
+  Result<tlog::ReleaseVersion> release = tlog::parse_release_version(version);
+  if (!release.ok()) {
+    return refuse(kRefuseOldRelease, "the policy's minimum is " + minimum + ", and the logged " +
+                                         release.error().message());
+  }
+  if (std::is_lt(tlog::compare_precedence(*release, *floor))) {
+    return refuse(kRefuseOldRelease,
+                  "release " + version + " is older than the policy's minimum, " + minimum);
+  }
+  out.checks.push_back("release " + version + " is not older than the policy's minimum, " +
+                       minimum);
+  return {};
 }
 
 Status verify_snp(const session::EvidenceBundle& bundle, const session::ReportData& expected,
@@ -292,6 +314,8 @@ Result<Verification> verify_offer(const session::EvidenceBundle& bundle,
                        std::to_string(out.witnesses.size()) + " pinned witness(es), threshold " +
                        std::to_string(policy.witness_threshold));
   out.checks.push_back("checkpoint consistent with the stored one");
+  if (policy.min_release)
+    CLOISTER_TRY(check_min_release(out.manifest.version, *policy.min_release, out));
 
   // 2. The platform evidence, against the logged manifest and this session.
   if (bundle.platform == session::Platform::kTdx) {

@@ -46,6 +46,7 @@ inline constexpr std::string_view kRefusePlatform = "platform not accepted";
 inline constexpr std::string_view kRefuseEvidence = "evidence rejected";
 inline constexpr std::string_view kRefuseBinding = "evidence binding wrong";
 inline constexpr std::string_view kRefuseTcb = "TCB below the minimum";
+inline constexpr std::string_view kRefuseOldRelease = "release below the policy minimum";
 inline constexpr std::string_view kRefuseGpu = "GPU evidence rejected";
 inline constexpr std::string_view kRefuseReceipt = "receipt invalid";
 

@@ -220,6 +220,41 @@ TEST_F(VerifiedConnectionTest, RefusesAManifestThatIsNotInTheLog) {
       << refused.error().message();
 }
 
+TEST_F(VerifiedConnectionTest, RefusesALoggedReleaseOlderThanThePolicysMinimum) {
+  auto [bundle, expected] = capture_offer();
+  TrustPolicy policy = log_->policy();
+  // The logged release is 0.1.0-enclave, a pre-release of 0.1.0 (semver.org
+  // section 11), so it meets a floor of 0.0.9 or of itself but not of 0.1.0.
+  for (const char* met : {"0.0.9", "0.1.0-enclave", "0.1.0-alpha"}) {
+    policy.min_release = met;
+    auto verified = verify_offer(bundle, expected, policy, {});
+    ASSERT_TRUE(verified.ok()) << met << ": " << verified.error().message();
+    EXPECT_NE(std::find(verified->checks.begin(), verified->checks.end(),
+                        "release 0.1.0-enclave is not older than the policy's minimum, " +
+                            std::string(met)),
+              verified->checks.end());
+  }
+  for (const char* unmet : {"0.1.0", "0.2.0", "1.0.0-rc.1"}) {
+    policy.min_release = unmet;
+    auto refused = verify_offer(bundle, expected, policy, {});
+    ASSERT_FALSE(refused.ok()) << unmet;
+    EXPECT_EQ(refused.error().code(), ErrorCode::kRejected);
+    EXPECT_EQ(refused.error().message(),
+              std::string(kRefuseOldRelease) +
+                  ": release 0.1.0-enclave is older than the policy's minimum, " + unmet);
+  }
+  // A policy file names the floor, and refuses one that is not a version.
+  policy.min_release = "0.2.0";
+  auto reread = parse_policy_json(policy_to_json(policy));
+  ASSERT_TRUE(reread.ok()) << reread.error().message();
+  EXPECT_EQ(reread->min_release, "0.2.0");
+  std::string bad = policy_to_json(policy);
+  bad.replace(bad.find("\"0.2.0\""), 7, "\"0.2\"");
+  auto refused = parse_policy_json(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("min_release"), std::string::npos);
+}
+
 TEST_F(VerifiedConnectionTest, RefusesEvidenceBoundToAnotherSession) {
   auto [bundle, expected] = capture_offer();
   const TrustPolicy policy = log_->policy();

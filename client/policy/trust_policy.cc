@@ -9,6 +9,7 @@
 #include "base/encoding.h"
 #include "base/files.h"
 #include "tlog/file_lock.h"
+#include "tlog/release_version.h"
 
 namespace cloister::client {
 namespace {
@@ -118,6 +119,7 @@ std::string policy_to_json(const TrustPolicy& policy) {
       {"min_tdx_tee_tcb_svn",
        policy.min_tdx_tee_tcb_svn ? json(hex_encode(*policy.min_tdx_tee_tcb_svn)) : json(nullptr)},
       {"require_gpu_evidence", policy.require_gpu_evidence},
+      {"min_release", policy.min_release ? json(*policy.min_release) : json(nullptr)},
       {"checkpoints", policy.checkpoints}};
   return out.dump(2) + "\n";
 }
@@ -129,7 +131,8 @@ Result<TrustPolicy> parse_policy_json(std::string_view text) {
                                             "witnesses",   "witness_threshold",
                                             "platforms",   "allow_simulated",
                                             "min_snp_tcb", "min_tdx_tee_tcb_svn",
-                                            "checkpoints", "require_gpu_evidence"};
+                                            "checkpoints", "require_gpu_evidence",
+                                            "min_release"};
   for (const auto& [key, unused] : doc.items()) {
     if (!kKnown.contains(key)) return malformed("unknown key " + key);
   }
@@ -183,6 +186,13 @@ Result<TrustPolicy> parse_policy_json(std::string_view text) {
     std::array<uint8_t, 16> floor{};
     std::copy(svn->begin(), svn->end(), floor.begin());
     policy.min_tdx_tee_tcb_svn = floor;
+  }
+  if (doc.contains("min_release") && !doc["min_release"].is_null()) {
+    const json& value = doc["min_release"];
+    if (!value.is_string()) return malformed("min_release must be a semantic version");
+    Result<tlog::ReleaseVersion> floor = tlog::parse_release_version(value.get<std::string>());
+    if (!floor.ok()) return malformed("min_release: " + floor.error().message());
+    policy.min_release = value.get<std::string>();
   }
   if (doc.contains("checkpoints")) {
     const json& value = doc["checkpoints"];
@@ -251,6 +261,7 @@ std::string describe_policy(const TrustPolicy& policy) {
       << (policy.min_tdx_tee_tcb_svn ? hex_encode(*policy.min_tdx_tee_tcb_svn)
                                      : std::string("(the release manifest's)"));
   out << "\nrequire GPU evidence: " << (policy.require_gpu_evidence ? "true" : "false");
+  out << "\nmin release:         " << policy.min_release.value_or("(any logged release)");
   for (const auto& [origin, note] : policy.checkpoints) {
     auto lines = note.substr(0, note.find("\n\n"));
     std::replace(lines.begin(), lines.end(), '\n', ' ');

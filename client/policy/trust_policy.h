@@ -9,6 +9,7 @@
 //    "platforms": ["sev-snp", "tdx"], "allow_simulated": false,
 //    "min_snp_tcb": {"bootloader": N, "tee": N, "snp": N, "microcode": N, "fmc": N?} | null,
 //    "min_tdx_tee_tcb_svn": HEX16 | null, "require_gpu_evidence": false,
+//    "min_release": SEMVER | null,
 //    "checkpoints": {ORIGIN: SIGNED-CHECKPOINT-NOTE}}
 #pragma once
 
@@ -40,6 +41,9 @@ struct TrustPolicy {
   std::optional<tlog::SnpTcb> min_snp_tcb;
   std::optional<std::array<uint8_t, 16>> min_tdx_tee_tcb_svn;
   bool require_gpu_evidence = false;
+  // The oldest release trusted, as a semantic version (tlog/release_version.h):
+  // a logged release stays in the log, and this is how its trust ends.
+  std::optional<std::string> min_release;
   // The newest verified checkpoint note of each log, by origin.
   std::map<std::string, std::string> checkpoints;
 

@@ -9,6 +9,7 @@
 #include "client/account/session_cache.h"
 #include "client/keys/recovery_code.h"
 #include "client/policy/trust_policy.h"
+#include "tlog/release_version.h"
 #include "tools/cloister/client_context.h"
 
 namespace cloister::tools {
@@ -54,6 +55,7 @@ struct PolicyFlags {
   std::optional<std::string> allow_simulated;
   std::vector<std::string> platforms;
   std::optional<std::string> require_gpu;
+  std::optional<std::string> min_release;
   bool forget_checkpoints = false;
   bool json = false;
 };
@@ -344,6 +346,15 @@ int run_policy_set(const PolicyFlags& flags) {
     if (!value.ok()) return report_failure(value.error());
     policy->require_gpu_evidence = *value;
   }
+  if (flags.min_release) {
+    if (flags.min_release->empty() || *flags.min_release == "none") {
+      policy->min_release.reset();
+    } else if (auto floor = tlog::parse_release_version(*flags.min_release); !floor.ok()) {
+      return report_failure(Error(ErrorCode::kInvalidArgument, floor.error().message()));
+    } else {
+      policy->min_release = *flags.min_release;
+    }
+  }
   if (!flags.platforms.empty()) {
     for (const std::string& platform : flags.platforms) {
       if (platform != client::kPlatformSnp && platform != client::kPlatformTdx) {
@@ -446,6 +457,8 @@ void register_account_commands(Program& program) {
                   "true: DEVELOPMENT ONLY, accept SIMULATED evidence (loudly)");
   set->add_option("--platform", policy_flags->platforms, "Accepted platforms: sev-snp, tdx");
   set->add_option("--require-gpu-evidence", policy_flags->require_gpu, "true or false");
+  set->add_option("--min-release", policy_flags->min_release,
+                  "Refuse logged releases older than this semantic version (none: any)");
   set->add_flag("--forget-checkpoints", policy_flags->forget_checkpoints,
                 "Forget the stored checkpoints (after a log was replaced on purpose)");
   program.on(set, [policy_flags] { return run_policy_set(*policy_flags); });

@@ -283,6 +283,28 @@ TEST_F(ClientCliTest, RefusesSimulatedEvidenceUnlessThePolicyAllowsItAndVerifyPr
       << policy.out;
 }
 
+TEST_F(ClientCliTest, RefusesAReleaseOlderThanThePolicysMinimumAndNamesIt) {
+  init("m");
+  ASSERT_EQ(cloister({"policy", "set", "--home", home("m"), "--min-release", "0.2.0"}).code, 0);
+  CliRun refused = cloister({"verify", "--home", home("m")}, with_passphrase());
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.err.find("refused: release below the policy minimum: release 0.1.0-enclave "
+                             "is older than the policy's minimum, 0.2.0"),
+            std::string::npos)
+      << refused.err;
+
+  CliRun bad = cloister({"policy", "set", "--home", home("m"), "--min-release", "2"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("not a semantic version"), std::string::npos) << bad.err;
+
+  ASSERT_EQ(cloister({"policy", "set", "--home", home("m"), "--min-release", "0.1.0-enclave"}).code,
+            0);
+  CliRun verified = cloister({"verify", "--home", home("m")}, with_passphrase());
+  EXPECT_EQ(verified.code, 0) << verified.err;
+  CliRun policy = cloister({"policy", "show", "--home", home("m")});
+  EXPECT_NE(policy.out.find("min release:         0.1.0-enclave"), std::string::npos) << policy.out;
+}
+
 TEST_F(ClientCliTest, ChatReplCommandsWorkAndEveryAnswerSaysSimulated) {
   init("e");
   const std::string script =
