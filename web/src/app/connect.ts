@@ -33,6 +33,7 @@ export function enclave_connector(bearer_token: () => string | null = () => null
       tiles: fetch_tile,
       stored_checkpoint: localStorage.getItem(kCheckpointKey),
       allow_simulated: pins.allow_simulated,
+      min_release: pins.min_release,
     };
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/session`;
     return EnclaveBackend.connect(url, trust, (summary: AttestationSummary) => {

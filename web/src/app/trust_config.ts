@@ -6,11 +6,13 @@
 //   VITE_CLOISTER_WITNESS_VKEYS   witness vkeys, separated by spaces
 //   VITE_CLOISTER_WITNESS_THRESHOLD  how many must cosign (default: all)
 //   VITE_CLOISTER_ALLOW_SIMULATED "1" in a development build
+//   VITE_CLOISTER_MIN_RELEASE     the oldest release trusted (a semantic version)
 export interface PinnedTrust {
   log_vkey: string;
   witness_vkeys: string[];
   witness_threshold: number;
   allow_simulated: boolean;
+  min_release: string | null;
 }
 
 export function pinned_trust(): PinnedTrust {
@@ -22,5 +24,6 @@ export function pinned_trust(): PinnedTrust {
     witness_vkeys: witnesses,
     witness_threshold: Number.isInteger(threshold) && threshold >= 0 ? threshold : witnesses.length,
     allow_simulated: env.VITE_CLOISTER_ALLOW_SIMULATED === '1',
+    min_release: (env.VITE_CLOISTER_MIN_RELEASE ?? '').trim() || null,
   };
 }

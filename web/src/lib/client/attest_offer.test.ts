@@ -78,6 +78,18 @@ describe('attesting an enclave offer', () => {
     await expect(attest_offer(offer({ manifest: other }), await trust())).rejects.toThrow(/^manifest not included: the release proof's manifest/);
   });
 
+  it("refuses a logged release older than the policy's minimum, naming it", async () => {
+    for (const met of ['0.1.259', '0.1.259-rc.1', '0.0.9']) {
+      const summary = await attest_offer(offer(), { ...(await trust()), min_release: met });
+      expect(summary.checks).toContain(`release 0.1.259 is not older than the policy's minimum, ${met}`);
+    }
+    for (const unmet of ['0.1.260', '0.2.0-rc.1']) {
+      await expect(attest_offer(offer(), { ...(await trust()), min_release: unmet })).rejects.toThrow(
+        `release below the policy minimum: release 0.1.259 is older than the policy's minimum, ${unmet}`,
+      );
+    }
+  });
+
   it('refuses SIMULATED evidence outside a development build, and other platforms', async () => {
     await expect(attest_offer(offer({ platform: 'simulated-sev-snp' }), await trust())).rejects.toThrow(/^SIMULATED evidence not allowed/);
     await expect(attest_offer(offer({ platform: 'tdx' }), await trust())).rejects.toThrow(/^unsupported evidence/);

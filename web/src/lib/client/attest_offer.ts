@@ -10,6 +10,7 @@ import { kDefaultSnpPolicy, type SnpPolicy } from '../attest/snp/policy';
 import { verify_snp_evidence } from '../attest/snp/verifier';
 import { parse_snp_certificates } from '../attest/snp/certificates';
 import { parse_release_proof } from '../tlog/release_proof';
+import { compare_precedence, parse_release_version } from '../tlog/release_version';
 import { type LogTrustPolicy, consistency_from_tiles, verify_release_proof } from '../tlog/release_verify';
 import type { TileFetcher } from '../tlog/tiles';
 import type { EnclaveOffer } from '../session/initiator';
@@ -19,6 +20,7 @@ export interface ClientTrust {
   tiles: TileFetcher | null; // the host's /log/ (or a mirror), for consistency proofs
   stored_checkpoint: string | null; // the newest checkpoint this client accepted
   allow_simulated: boolean; // development builds only; shown on screen when used
+  min_release?: string | null; // the oldest release trusted, a semantic version
   at?: Date; // verification time (default: now)
 }
 
@@ -41,6 +43,24 @@ export interface AttestationSummary {
 
 function refuse(reason: string, detail: string): CloisterError {
   return new CloisterError('rejected', `${reason}: ${detail}`);
+}
+
+// A release stays in the log once logged; the floor is how its trust ends.
+function check_min_release(version: string, minimum: string): string {
+  const reason = 'release below the policy minimum';
+  let floor, release;
+  try {
+    floor = parse_release_version(minimum);
+  } catch (e) {
+    throw refuse(reason, `the policy's minimum: ${(e as Error).message}`);
+  }
+  try {
+    release = parse_release_version(version);
+  } catch (e) {
+    throw refuse(reason, `the policy's minimum is ${minimum}, and the logged ${(e as Error).message}`);
+  }
+  if (compare_precedence(release, floor) < 0) throw refuse(reason, `release ${version} is older than the policy's minimum, ${minimum}`);
+  return `release ${version} is not older than the policy's minimum, ${minimum}`;
 }
 
 // Verifies `offer` under `trust`; throws `rejected` naming the first failure.
@@ -70,6 +90,8 @@ export async function attest_offer(offer: EnclaveOffer, trust: ClientTrust): Pro
     trust.tiles === null ? null : consistency_from_tiles(trust.tiles),
   );
   const manifest = release.manifest;
+  const release_checks = [`release ${manifest.version} is entry ${release.index} of ${release.checkpoint.origin}`];
+  if (trust.min_release) release_checks.push(check_min_release(manifest.version, trust.min_release));
   const min = manifest.min_snp_tcb;
   const policy: SnpPolicy = {
     ...kDefaultSnpPolicy,
@@ -102,7 +124,7 @@ export async function attest_offer(offer: EnclaveOffer, trust: ClientTrust): Pro
     manifest_digest: hex_encode(release.manifest_digest),
     checkpoint: { origin: release.checkpoint.origin, size: release.checkpoint.size, root: hex_encode(release.checkpoint.root) },
     models: manifest.models.map((m) => ({ name: m.name, sha256: hex_encode(m.sha256) })),
-    checks: [...verdict.passed, `release ${manifest.version} is entry ${release.index} of ${release.checkpoint.origin}`],
+    checks: [...verdict.passed, ...release_checks],
     notes: [
       ...verdict.notes,
       ...(bundle.gpu_evidence.length > 0 ? ['the enclave sent NVIDIA GPU evidence, which the web app does not verify yet'] : []),
