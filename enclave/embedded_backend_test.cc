@@ -8,7 +8,6 @@
 
 #include <condition_variable>
 #include <mutex>
-#include <semaphore>
 
 #include <gtest/gtest.h>
 
@@ -169,28 +168,16 @@ TEST_F(EmbeddedBackendTest, EightSequencesBatchedTogetherEachGetTheReferenceText
   }
 }
 
-// Observers are told on the scheduler thread, so this one can ask the kernel
-// how that thread is scheduled.
-class PolicyRecorder final : public CompletionObserver {
- public:
-  void on_text(std::string_view) override { policy_ = sched_getscheduler(0); }
-  void on_finished(engine::FinishReason, const Usage&) override { done_.release(); }
-  void on_failed(ChatFailure) override { done_.release(); }
-  bool cancelled() const override { return false; }
-  bool wait_done() { return done_.try_acquire_for(60s); }
-  int policy() const { return policy_; }
-
- private:
-  std::atomic<int> policy_{-1};
-  std::binary_semaphore done_{0};
-};
-
 TEST_F(EmbeddedBackendTest, TheEngineRunsAsBatchWorkSoItsWakeUpsPreemptNoSessionThread) {
   auto backend = start();
-  auto recorder = std::make_shared<PolicyRecorder>();
+  // Observers are told on the scheduler thread, so the recorder's callback
+  // can ask the kernel how that thread is scheduled.
+  std::atomic<int> policy{-1};
+  auto recorder = std::make_shared<Recorder>([&] { policy = sched_getscheduler(0); });
   ASSERT_FALSE(backend->submit(greedy_job(1, recorder, 4)).has_value());
   ASSERT_TRUE(recorder->wait_done());
-  EXPECT_EQ(recorder->policy(), SCHED_BATCH);
+  EXPECT_EQ(recorder->reason(), engine::FinishReason::kLength);
+  EXPECT_EQ(policy.load(), SCHED_BATCH);
 }
 
 TEST_F(EmbeddedBackendTest, CancellationStopsARunningSequence) {
