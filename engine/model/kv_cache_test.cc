@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -32,6 +33,11 @@ ModelConfig tinyllama_attention() {
   return config;
 }
 
+// Stands in for the kernels' conversion: each float's value as a half's bits.
+void as_bits(const float* x, uint16_t* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint16_t>(x[i]);
+}
+
 TEST(KvCache, ReservingAContextDoesNotMakeItResident) {
   constexpr uint32_t kContext = 2048;  // 2 x 22 x 2048 x 256 halves: 46 MB
   const size_t before = resident_bytes();
@@ -39,36 +45,53 @@ TEST(KvCache, ReservingAContextDoesNotMakeItResident) {
   // Sanitizers and the allocator may touch a little; zeroing would touch all.
   EXPECT_LT(resident_bytes() - before, 4u << 20);
 
-  // Writing the first 16 positions of each layer makes only those resident.
+  // Writing the first 16 positions of each layer makes only those resident
+  // (a page of each head's rows).
+  const std::vector<float> keys(256, 1.0f);
+  const std::vector<float> values(256, 2.0f);
   for (uint32_t layer = 0; layer < 22; ++layer) {
     for (uint32_t pos = 0; pos < 16; ++pos) {
-      std::fill(cache.key(layer, pos).begin(), cache.key(layer, pos).end(), uint16_t{1});
-      std::fill(cache.value(layer, pos).begin(), cache.value(layer, pos).end(), uint16_t{2});
+      cache.store(layer, pos, keys.data(), values.data(), as_bits);
     }
   }
   EXPECT_LT(resident_bytes() - before, 8u << 20);
-  EXPECT_EQ(cache.key(21, 15).back(), 1);
-  EXPECT_EQ(cache.value(21, 15).front(), 2);
+  EXPECT_EQ(cache.key(21, 3, 15).back(), 1);
+  EXPECT_EQ(cache.value(21, 3, 15).front(), 2);
 }
 
-TEST(KvCache, RowsOfDifferentPositionsAndLayersDoNotOverlap) {
-  KvCache cache(tinyllama_attention(), 8);
+TEST(KvCache, StoresEachHeadsRowsContiguouslyWithoutOverlap) {
+  constexpr uint32_t kContext = 8;
+  KvCache cache(tinyllama_attention(), kContext);
+  // Value d of head h at (layer, pos) is a mark unique to all four.
+  auto mark = [](uint32_t layer, uint32_t pos, size_t h, size_t d) {
+    return static_cast<float>(((layer * kContext + pos) * 4 + h) * 64 + d);
+  };
+  std::vector<float> keys(256);
+  std::vector<float> values(256);
   for (uint32_t layer = 0; layer < 22; ++layer) {
-    for (uint32_t pos = 0; pos < 8; ++pos) {
-      const auto mark = static_cast<uint16_t>(layer * 8 + pos);
-      std::fill(cache.key(layer, pos).begin(), cache.key(layer, pos).end(), mark);
-      std::fill(cache.value(layer, pos).begin(), cache.value(layer, pos).end(), uint16_t(~mark));
+    for (uint32_t pos = 0; pos < kContext; ++pos) {
+      for (size_t i = 0; i < 256; ++i) {
+        keys[i] = mark(layer, pos, i / 64, i % 64);
+        values[i] = 65535.0f - keys[i];
+      }
+      cache.store(layer, pos, keys.data(), values.data(), as_bits);
     }
   }
   for (uint32_t layer = 0; layer < 22; ++layer) {
-    for (uint32_t pos = 0; pos < 8; ++pos) {
-      const auto mark = static_cast<uint16_t>(layer * 8 + pos);
-      for (uint16_t half : cache.key(layer, pos)) ASSERT_EQ(half, mark);
-      for (uint16_t half : cache.value(layer, pos)) ASSERT_EQ(half, uint16_t(~mark));
+    for (uint32_t h = 0; h < 4; ++h) {
+      const kernels::CachedRows k = cache.keys(layer, h);
+      const kernels::CachedRows v = cache.values(layer, h);
+      ASSERT_EQ(k.dim, 64u);
+      ASSERT_EQ(k.stride, 64u);  // one head's positions follow each other
+      for (uint32_t pos = 0; pos < kContext; ++pos) {
+        for (size_t d = 0; d < 64; ++d) {
+          const auto expected = static_cast<uint16_t>(mark(layer, pos, h, d));
+          ASSERT_EQ(k.data[pos * k.stride + d], expected);
+          ASSERT_EQ(v.data[pos * v.stride + d], static_cast<uint16_t>(65535 - expected));
+        }
+      }
     }
   }
-  EXPECT_EQ(cache.key(0, 0).size(), 256u);
-  EXPECT_EQ(cache.key_stride(), 256u);
 }
 
 }  // namespace

@@ -94,8 +94,7 @@ void Transformer::attention(const LayerWeights& layer, uint32_t layer_index, uin
     rope.apply(head);
   }
   const kernels::KernelTable& table = kernels::active_kernels();
-  table.f32_to_f16(s.k.data(), cache.key(layer_index, pos).data(), s.k.size());
-  table.f32_to_f16(s.v.data(), cache.value(layer_index, pos).data(), s.v.size());
+  cache.store(layer_index, pos, s.k.data(), s.v.data(), table.f32_to_f16);
 
   const uint32_t group = c.n_head / c.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));

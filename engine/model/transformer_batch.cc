@@ -186,8 +186,7 @@ void Transformer::batch_attention(const LayerWeights& layer, uint32_t layer_inde
       rope.apply(head);
     }
     KvCache& cache = *batch[t].cache;
-    table.f32_to_f16(k, cache.key(layer_index, batch[t].pos).data(), k_width);
-    table.f32_to_f16(v, cache.value(layer_index, batch[t].pos).data(), v_width);
+    cache.store(layer_index, batch[t].pos, k, v, table.f32_to_f16);
   }
 
   // Causal attention, one task per tile and KV head.
