@@ -54,28 +54,35 @@ size_t BatchInput::row_bytes(ActivationFormat format) const {
   return 0;
 }
 
+void BatchInput::quantize_rows(ActivationFormat format, size_t begin, size_t end) {
+  const kernels::KernelTable& table = kernels::active_kernels();
+  const size_t bytes = row_bytes(format);
+  uint8_t* rows = quantized_[format_index(format)].data();
+  for (size_t t = begin; t < end; ++t) {
+    uint8_t* out = rows + t * bytes;
+    if (format == ActivationFormat::kQ8_0) {
+      table.quantize_q8_0(x_ + t * cols_, cols_, reinterpret_cast<kernels::BlockQ8_0*>(out));
+    } else {
+      table.quantize_q8_k(x_ + t * cols_, cols_, reinterpret_cast<kernels::BlockQ8_K*>(out));
+    }
+  }
+}
+
+void BatchInput::reserve_rows(ActivationFormat format) {
+  std::vector<uint8_t>& buffer = quantized_[format_index(format)];
+  if (buffer.size() < tokens_ * row_bytes(format)) buffer.resize(tokens_ * row_bytes(format));
+}
+
 const uint8_t* BatchInput::rows(ActivationFormat format, ThreadPool* pool) {
   if (format == ActivationFormat::kF32) return reinterpret_cast<const uint8_t*>(x_);
   const size_t index = format_index(format);
-  std::vector<uint8_t>& buffer = quantized_[index];
   if (!ready_[index]) {
-    const size_t bytes = row_bytes(format);
-    if (buffer.size() < tokens_ * bytes) buffer.resize(tokens_ * bytes);
-    const kernels::KernelTable& table = kernels::active_kernels();
-    auto quantize = [&](size_t begin, size_t end) {
-      for (size_t t = begin; t < end; ++t) {
-        uint8_t* out = buffer.data() + t * bytes;
-        if (format == ActivationFormat::kQ8_0) {
-          table.quantize_q8_0(x_ + t * cols_, cols_, reinterpret_cast<kernels::BlockQ8_0*>(out));
-        } else {
-          table.quantize_q8_k(x_ + t * cols_, cols_, reinterpret_cast<kernels::BlockQ8_K*>(out));
-        }
-      }
-    };
+    reserve_rows(format);
+    auto quantize = [&](size_t begin, size_t end) { quantize_rows(format, begin, end); };
     run_parallel(tokens_, quantize, pool);
     ready_[index] = true;
   }
-  return buffer.data();
+  return quantized_[index].data();
 }
 
 const kernels::SplitActivations& BatchInput::split(ActivationFormat format, ThreadPool* pool) {
@@ -83,17 +90,23 @@ const kernels::SplitActivations& BatchInput::split(ActivationFormat format, Thre
   const size_t index = format_index(format);
   kernels::SplitActivationBuffer& buffer = split_[index];
   if (!split_ready_[index]) {
-    const uint8_t* quantized = rows(format, pool);
+    // One loop of the pool: each thread quantizes its tokens (unless rows()
+    // already has) and splits them while they are in its cache.
+    const bool quantized = ready_[index];
+    if (!quantized) reserve_rows(format);
+    const uint8_t* rows = quantized_[index].data();
     const size_t bytes = row_bytes(format);
     buffer.resize(tokens_, cols_);
     auto fill = [&](size_t begin, size_t end) {
+      if (!quantized) quantize_rows(format, begin, end);
       if (format == ActivationFormat::kQ8_0) {
-        buffer.fill_range_q8_0(quantized, bytes, begin, end);
+        buffer.fill_range_q8_0(rows, bytes, begin, end);
       } else {
-        buffer.fill_range_q8_k(quantized, bytes, begin, end);
+        buffer.fill_range_q8_k(rows, bytes, begin, end);
       }
     };
     run_parallel(tokens_, fill, pool);
+    ready_[index] = true;
     split_ready_[index] = true;
   }
   return buffer.view();

@@ -40,6 +40,11 @@ class BatchInput {
   const kernels::SplitActivations& split(kernels::ActivationFormat format, ThreadPool* pool);
 
  private:
+  // Makes room for every token's row in `format`.
+  void reserve_rows(kernels::ActivationFormat format);
+  // Quantizes tokens [begin, end) into their rows in `format` (room reserved).
+  void quantize_rows(kernels::ActivationFormat format, size_t begin, size_t end);
+
   const float* x_ = nullptr;
   size_t tokens_ = 0;
   size_t cols_ = 0;
