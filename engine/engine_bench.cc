@@ -168,10 +168,14 @@ void BM_SampleToken(benchmark::State& state) {
   SamplingParams params = greedy_sampling();
   params.temperature = 0.8f;
   params.seed = 1;
-  const char* labels[] = {"temperature", "top-p 0.9", "top-k 40", "min-p 0.05"};
+  const char* labels[] = {
+      "temperature", "top-p 0.9", "top-k 40", "min-p 0.05", "greedy (temperature 0)",
+      "the defaults"};
   if (state.range(0) == 1) params.top_p = 0.9f;
   if (state.range(0) == 2) params.top_k = 40;
   if (state.range(0) == 3) params.min_p = 0.05f;
+  if (state.range(0) == 4) params.temperature = 0.0f;
+  if (state.range(0) == 5) params = SamplingParams{.seed = 1};
   std::mt19937 rng(7);
   std::normal_distribution<float> logit(0.0f, 3.0f);
   std::vector<float> logits(kVocab);
@@ -184,7 +188,7 @@ void BM_SampleToken(benchmark::State& state) {
   }
   state.SetLabel(labels[state.range(0)]);
 }
-BENCHMARK(BM_SampleToken)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SampleToken)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace cloister::engine

@@ -1,6 +1,7 @@
 #include "engine/sampler.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace cloister::engine {
@@ -66,15 +67,64 @@ void Sampler::softmax_candidates() {
   for (Candidate& c : candidates_) c.p = static_cast<float>(c.p / sum);
 }
 
+namespace {
+
+// The order of candidates: higher logit first, then lower id.
+constexpr auto better = [](const auto& a, const auto& b) {
+  return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+};
+
+// Returns the index of the first largest value (0 if none compares larger
+// than x[0], as std::max_element). Sixteen running maxima rather than one
+// chain of dependent comparisons: about 4 times as fast on a vocabulary.
+size_t first_largest(std::span<const float> x) {
+  constexpr size_t kLanes = 16;
+  std::array<float, kLanes> lanes;
+  lanes.fill(x[0]);
+  size_t i = 0;
+  for (; i + kLanes <= x.size(); i += kLanes) {
+    for (size_t j = 0; j < kLanes; ++j) lanes[j] = x[i + j] > lanes[j] ? x[i + j] : lanes[j];
+  }
+  float best = x[0];
+  for (const float lane : lanes) best = lane > best ? lane : best;
+  for (; i < x.size(); ++i) best = x[i] > best ? x[i] : best;
+  const auto found = std::find(x.begin(), x.end(), best);
+  return found == x.end() ? 0 : static_cast<size_t>(found - x.begin());
+}
+
+}  // namespace
+
 void Sampler::sort_best_first(size_t count) {
-  auto better = [](const Candidate& a, const Candidate& b) {
-    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
-  };
   const auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(count);
   if (count < candidates_.size()) {
     std::nth_element(candidates_.begin(), middle, candidates_.end(), better);
   }
   std::sort(candidates_.begin(), middle, better);
+}
+
+void Sampler::take_all(std::span<const float> logits) {
+  candidates_.resize(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) {
+    candidates_[i] = {static_cast<TokenId>(i), logits[i], 0.0f};
+  }
+}
+
+void Sampler::take_top_k(std::span<const float> logits, size_t k) {
+  // A heap of the best k so far, its worst on top. Later ids lose ties, so a
+  // logit must be strictly larger than the worst to enter: most of the
+  // vocabulary costs one comparison of floats.
+  take_all(logits.first(k));
+  std::make_heap(candidates_.begin(), candidates_.end(), better);
+  size_t i = k;
+  float worst = candidates_.front().logit;
+  for (; i < logits.size(); ++i) {
+    if (!(logits[i] > worst)) continue;
+    std::pop_heap(candidates_.begin(), candidates_.end(), better);
+    candidates_.back() = {static_cast<TokenId>(i), logits[i], 0.0f};
+    std::push_heap(candidates_.begin(), candidates_.end(), better);
+    worst = candidates_.front().logit;
+  }
+  std::sort_heap(candidates_.begin(), candidates_.end(), better);
 }
 
 void Sampler::keep_top_p() {
@@ -112,20 +162,15 @@ void Sampler::keep_min_p() {
 
 TokenId Sampler::sample(std::span<float> logits) {
   apply_penalties(logits);
-  if (params_.temperature <= 0.0f) {
-    return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-  }
+  if (params_.temperature <= 0.0f) return static_cast<TokenId>(first_largest(logits));
 
-  candidates_.clear();
-  for (size_t i = 0; i < logits.size(); ++i) {
-    candidates_.push_back({static_cast<TokenId>(i), logits[i], 0.0f});
-  }
   // Truncation leaves the survivors best first; with none, the candidates
   // stay in vocabulary order, which draws from the same distribution without
   // sorting the whole vocabulary for every token.
-  if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < candidates_.size()) {
-    sort_best_first(static_cast<size_t>(params_.top_k));
-    candidates_.resize(static_cast<size_t>(params_.top_k));
+  if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < logits.size()) {
+    take_top_k(logits, static_cast<size_t>(params_.top_k));
+  } else {
+    take_all(logits);
   }
   if (params_.top_p < 1.0f) keep_top_p();
   if (params_.min_p > 0.0f) keep_min_p();

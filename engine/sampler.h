@@ -51,6 +51,10 @@ class Sampler {
   void softmax_candidates();
   // Puts the best `count` candidates first, in order (higher logit, then lower id).
   void sort_best_first(size_t count);
+  // Makes every logit a candidate, in vocabulary order.
+  void take_all(std::span<const float> logits);
+  // Makes the candidates the best `k` (< logits.size()) of `logits`, best first.
+  void take_top_k(std::span<const float> logits, size_t k);
   void keep_top_p();
   void keep_min_p();
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -68,6 +69,42 @@ TEST(Sampler, TopKKeepsOnlyTheBestK) {
   EXPECT_EQ(counts.count(1), 0u);
   EXPECT_GT(counts[0], 0);
   EXPECT_GT(counts[2], 0);
+}
+
+TEST(Sampler, TopKBreaksTiesAtItsEdgeByLowerIdOverAVocabulary) {
+  // 32,000 logits from a few values, so ties cross the edge of the best 40
+  // wherever it falls: the kept set must be the first 40 of a stable sort
+  // by logit, each drawn at its share.
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> level(0, 63);
+  std::vector<float> logits(32000);
+  for (float& logit : logits) logit = static_cast<float>(level(rng)) / 8.0f;
+  std::vector<TokenId> order(logits.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<TokenId>(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](TokenId a, TokenId b) { return logits[a] > logits[b]; });
+  const std::vector<TokenId> best(order.begin(), order.begin() + 40);
+  ASSERT_EQ(logits[best.back()], logits[order[40]]);  // the edge splits a tie
+
+  SamplingParams params = plain(1.0f, 3);
+  params.top_k = 40;
+  const auto counts = histogram(params, logits, 4000);
+  for (const auto& [token, count] : counts) {
+    EXPECT_NE(std::find(best.begin(), best.end(), token), best.end()) << "token " << token;
+  }
+  EXPECT_EQ(counts.size(), 40u);  // all tie at the top logit level or near it
+}
+
+TEST(Sampler, GreedyPicksTheFirstOfEqualLargestLogits) {
+  std::vector<float> logits(1000, 0.0f);
+  logits[700] = 5.0f;
+  logits[337] = 5.0f;
+  logits[999] = 5.0f;
+  Sampler sampler(greedy_sampling(), logits.size());
+  EXPECT_EQ(sampler.sample(logits), 337);
+  logits.assign(33, -1.0f);  // no lane ever larger than the first value
+  Sampler small(greedy_sampling(), logits.size());
+  EXPECT_EQ(small.sample(logits), 0);
 }
 
 TEST(Sampler, TopPKeepsTheSmallestSufficientSet) {
