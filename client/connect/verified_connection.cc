@@ -387,6 +387,9 @@ std::string Verification::to_text() const {
   }
   out << "GPU evidence: " << (gpu ? "verified, " + *gpu : std::string("none")) << "\n";
   out << "receipt key:  " << hex_encode(receipt_key) << "\n";
+  out << "checks passed:\n";
+  for (const std::string& check : checks) out << "  - " << check << "\n";
+  for (const std::string& note : notes) out << "note:         " << note << "\n";
   return out.str();
 }
 

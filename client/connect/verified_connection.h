@@ -71,7 +71,8 @@ struct Verification {
 
   // Returns the verification as JSON (`cloister verify --json`).
   nlohmann::json to_json() const;
-  // Returns it as text, one fact a line, with a SIMULATED banner when simulated.
+  // Returns it as text, one fact a line, then every check that passed and
+  // every note, with a SIMULATED banner when simulated.
   std::string to_text() const;
 };
 

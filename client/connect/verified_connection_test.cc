@@ -122,6 +122,11 @@ TEST_F(VerifiedConnectionTest, VerifiesThenStreamsAnAnswerWithAValidReceipt) {
   EXPECT_FALSE(verified.checkpoint_note.empty());
   EXPECT_NE(verified.to_text().find("SIMULATED"), std::string::npos);
   EXPECT_EQ(verified.to_json()["simulated"], true);
+  // The text lists every check that passed, as the JSON does.
+  ASSERT_FALSE(verified.checks.empty());
+  for (const std::string& check : verified.checks) {
+    EXPECT_NE(verified.to_text().find("  - " + check + "\n"), std::string::npos) << check;
+  }
 
   std::string streamed;
   auto answer = (*connection)->chat(ask("Once upon a time", 24), [&](std::string_view delta) {
