@@ -78,6 +78,7 @@ constexpr auto better = [](const auto& a, const auto& b) {
 // than x[0], as std::max_element). Sixteen running maxima rather than one
 // chain of dependent comparisons: about 4 times as fast on a vocabulary.
 size_t first_largest(std::span<const float> x) {
+  if (x.empty()) return 0;
   constexpr size_t kLanes = 16;
   std::array<float, kLanes> lanes;
   lanes.fill(x[0]);
@@ -115,9 +116,8 @@ void Sampler::take_top_k(std::span<const float> logits, size_t k) {
   // vocabulary costs one comparison of floats.
   take_all(logits.first(k));
   std::make_heap(candidates_.begin(), candidates_.end(), better);
-  size_t i = k;
   float worst = candidates_.front().logit;
-  for (; i < logits.size(); ++i) {
+  for (size_t i = k; i < logits.size(); ++i) {
     if (!(logits[i] > worst)) continue;
     std::pop_heap(candidates_.begin(), candidates_.end(), better);
     candidates_.back() = {static_cast<TokenId>(i), logits[i], 0.0f};
