@@ -75,17 +75,21 @@ struct WeightPanel {
 // Returns true for the weight types that can be packed (Q8_0, Q4_K, Q6_K).
 bool packable(TensorType type);
 
-// One block of 32 columns of a packed Q8_0 panel: the values of both
-// vectors, then the scales of both, as halves.
+// One block of 32 columns of a packed Q8_0 panel: its 8 groups of 4
+// columns, each as both vectors' 64 bytes side by side, then the scales of
+// both vectors, as halves. A block is read front to back as one stream: with
+// each vector's values in a run of its own, a token read the two runs in
+// turn, and a single thread streamed at half the speed.
+inline constexpr size_t kPackedGroupBytes = kPanelLanes * 4;
 inline constexpr size_t kPackedVectorValues = kPanelLanes * 32;
 inline constexpr size_t kPackedVectorScales = kPanelLanes * sizeof(uint16_t);
 inline constexpr size_t kPackedBlockBytes = 2 * (kPackedVectorValues + kPackedVectorScales);
 
-// Where vector v's values and scales of block b lie in the packed Q8_0
-// panel at `panel`.
+// Where vector v's group g (of 8) of block b, and its scales of block b, lie
+// in the packed Q8_0 panel at `panel`.
 template <typename Byte>
-Byte* packed_values(Byte* panel, size_t b, size_t v) {
-  return panel + b * kPackedBlockBytes + v * kPackedVectorValues;
+Byte* packed_group(Byte* panel, size_t b, size_t g, size_t v) {
+  return panel + b * kPackedBlockBytes + (2 * g + v) * kPackedGroupBytes;
 }
 template <typename Byte>
 Byte* packed_scales(Byte* panel, size_t b, size_t v) {
@@ -96,18 +100,19 @@ Byte* packed_scales(Byte* panel, size_t b, size_t v) {
 // 6-bit scale and min (a byte each), each super-block's d and dmin (halves).
 // It takes 4.625 bits a value where the file takes 4.5. Per super-block of
 // 256 columns: both vectors' d, then dmin (16 halves each); then per block
-// of 32 columns, both vectors' 16 scales and 16 mins, then both vectors'
-// values, two 4-byte groups to a byte: in the k-th 64 bytes (k < 4), group
-// k's values are the low nibbles and group k + 4's the high ones.
+// of 32 columns, both vectors' 16 scales and 16 mins, then the values, two
+// 4-byte groups to a byte: for k < 4, 64 bytes of each vector side by side
+// with group k's values in the low nibbles and group k + 4's in the high
+// ones. As for Q8_0, a block is laid out in the order it is read.
 inline constexpr size_t kQ4KVectorHalves = 2 * kPanelLanes * sizeof(uint16_t);
 inline constexpr size_t kQ4KVectorScales = 2 * kPanelLanes;
 inline constexpr size_t kQ4KVectorValues = kPanelLanes * 32 / 2;
 inline constexpr size_t kQ4KBlockBytes = 2 * (kQ4KVectorScales + kQ4KVectorValues);
 inline constexpr size_t kQ4KSuperBytes = 2 * kQ4KVectorHalves + 8 * kQ4KBlockBytes;
 
-// Where vector v's d (then dmin, 32 bytes on) of super-block s, and its
-// scales (then mins, 16 bytes on) and values of block b, lie in the packed
-// Q4_K panel at `panel`.
+// Where vector v's d (then dmin, 32 bytes on) of super-block s, its scales
+// (then mins, 16 bytes on) of block b, and its k-th 64 bytes of values of
+// block b, lie in the packed Q4_K panel at `panel`.
 template <typename Byte>
 Byte* packed_q4_k_halves(Byte* panel, size_t s, size_t v) {
   return panel + s * kQ4KSuperBytes + v * kQ4KVectorHalves;
@@ -118,18 +123,18 @@ Byte* packed_q4_k_scales(Byte* panel, size_t b, size_t v) {
          v * kQ4KVectorScales;
 }
 template <typename Byte>
-Byte* packed_q4_k_values(Byte* panel, size_t b, size_t v) {
-  return packed_q4_k_scales(panel, b, 0) + 2 * kQ4KVectorScales + v * kQ4KVectorValues;
+Byte* packed_q4_k_values(Byte* panel, size_t b, size_t k, size_t v) {
+  return packed_q4_k_scales(panel, b, 0) + 2 * kQ4KVectorScales + (2 * k + v) * 64;
 }
 
 // A packed Q6_K panel keeps the file's numbers too, in the file's size:
 // 6-bit values as a nibble and two bits, each 16 columns' 8-bit scale, each
 // super-block's d (a half). Per super-block of 256 columns: both vectors' d
 // (16 halves each); then per block of 16 columns (4 groups of 4), both
-// vectors' 16 scales, then both vectors' low nibbles (128 bytes each: in the
-// k-th 64 bytes, k < 2, group k in the low nibbles and group k + 2 in the
-// high ones), then both vectors' high bits (64 bytes each: group g's at bits
-// 2g and 2g + 1).
+// vectors' 16 scales, then the values in the order they are read: for each
+// vector, its first 64 bytes of nibbles (group 0 in the low nibbles, group 2
+// in the high ones) and its high bits (64 bytes: group g's at bits 2g and
+// 2g + 1); then the second 64 bytes of nibbles (groups 1 and 3) of each.
 inline constexpr size_t kQ6KVectorHalves = kPanelLanes * sizeof(uint16_t);
 inline constexpr size_t kQ6KVectorScales = kPanelLanes;
 inline constexpr size_t kQ6KVectorNibbles = kPanelLanes * 16 / 2;
@@ -138,8 +143,9 @@ inline constexpr size_t kQ6KBlockBytes =
     2 * (kQ6KVectorScales + kQ6KVectorNibbles + kQ6KVectorHighBits);
 inline constexpr size_t kQ6KSuperBytes = 2 * kQ6KVectorHalves + 16 * kQ6KBlockBytes;
 
-// Where vector v's d of super-block s, and its scales, nibbles and high
-// bits of block b (16 columns), lie in the packed Q6_K panel at `panel`.
+// Where vector v's d of super-block s, and its scales, k-th 64 bytes of
+// nibbles (k < 2) and high bits of block b (16 columns), lie in the packed
+// Q6_K panel at `panel`.
 template <typename Byte>
 Byte* packed_q6_k_halves(Byte* panel, size_t s, size_t v) {
   return panel + s * kQ6KSuperBytes + v * kQ6KVectorHalves;
@@ -150,12 +156,13 @@ Byte* packed_q6_k_scales(Byte* panel, size_t b, size_t v) {
          v * kQ6KVectorScales;
 }
 template <typename Byte>
-Byte* packed_q6_k_nibbles(Byte* panel, size_t b, size_t v) {
-  return packed_q6_k_scales(panel, b, 0) + 2 * kQ6KVectorScales + v * kQ6KVectorNibbles;
+Byte* packed_q6_k_nibbles(Byte* panel, size_t b, size_t k, size_t v) {
+  Byte* values = packed_q6_k_scales(panel, b, 0) + 2 * kQ6KVectorScales;
+  return values + (k == 0 ? 128 * v : 256 + 64 * v);
 }
 template <typename Byte>
 Byte* packed_q6_k_high_bits(Byte* panel, size_t b, size_t v) {
-  return packed_q6_k_nibbles(panel, b, 0) + 2 * kQ6KVectorNibbles + v * kQ6KVectorHighBits;
+  return packed_q6_k_nibbles(panel, b, 0, v) + 64;
 }
 
 // Returns the bytes of one packed panel of rows of `cols` elements of the

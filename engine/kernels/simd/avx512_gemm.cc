@@ -105,7 +105,7 @@ CLOISTER_TARGET_AVX512 void micro_kernel(const WeightPanel& panel, const TokenRo
 #pragma GCC unroll 16
       for (int v = 0; v < kVectors; ++v) {
         if constexpr (kLayout == Layout::kQ8_0) {
-          w[v] = _mm512_loadu_si512(packed_values(panel.q, b, v) + g * 64);
+          w[v] = _mm512_loadu_si512(packed_group(panel.q, b, g, v));
         } else {
           w[v] = _mm512_loadu_si512(wq[v] + (group0 + g) * 64);
         }
@@ -196,10 +196,10 @@ CLOISTER_TARGET_AVX512 void micro_kernel_k(const WeightPanel& panel, const Token
 #pragma GCC unroll 16
         for (int v = 0; v < kVectors; ++v) {
           if constexpr (kQ4) {
-            const __m512i two = _mm512_loadu_si512(packed_q4_k_values(panel.q, b, v) + g % 4 * 64);
+            const __m512i two = _mm512_loadu_si512(packed_q4_k_values(panel.q, b, g % 4, v));
             w[v] = _mm512_and_si512(g < 4 ? two : _mm512_srli_epi16(two, 4), low4);
           } else {
-            const __m512i two = _mm512_loadu_si512(packed_q6_k_nibbles(panel.q, b, v) + g % 2 * 64);
+            const __m512i two = _mm512_loadu_si512(packed_q6_k_nibbles(panel.q, b, g % 2, v));
             const __m512i low = _mm512_and_si512(g < 2 ? two : _mm512_srli_epi16(two, 4), low4);
             // Group g's two high bits, moved to bits 4 and 5 of each byte.
             const __m512i bits = _mm512_loadu_si512(packed_q6_k_high_bits(panel.q, b, v));

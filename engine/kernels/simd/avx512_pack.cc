@@ -23,8 +23,11 @@ namespace {
 CLOISTER_TARGET_AVX512 void store_q8_0_panel(const WeightPanel& panel, uint8_t* packed) {
   for (size_t b = 0; b < panel.cols / 32; ++b) {
     for (size_t v = 0; v < panel.vectors(); ++v) {
-      std::memcpy(packed_values(packed, b, v), panel.vector_q(v) + b * kPackedVectorValues,
-                  kPackedVectorValues);
+      const uint8_t* values = panel.vector_q(v) + b * kPackedVectorValues;
+      for (size_t g = 0; g < 8; ++g) {
+        std::memcpy(packed_group(packed, b, g, v), values + g * kPackedGroupBytes,
+                    kPackedGroupBytes);
+      }
       const __m256i halves =
           _mm512_maskz_cvtps_ph(0xffff, _mm512_loadu_ps(panel.vector_scale(v) + b * kPanelLanes),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -41,11 +44,11 @@ CLOISTER_TARGET_AVX512 void store_q4_k_panel(const WeightPanel& panel, const uin
   for (size_t b = 0; b < panel.cols / 32; ++b) {
     for (size_t v = 0; v < panel.vectors(); ++v) {
       const uint8_t* groups = panel.vector_q(v) + b * kPackedVectorValues;
-      uint8_t* out = packed_q4_k_values(packed, b, v);
       for (size_t k = 0; k < 4; ++k) {
         const __m512i low = _mm512_and_si512(_mm512_loadu_si512(groups + 64 * k), low4);
         const __m512i high = _mm512_and_si512(_mm512_loadu_si512(groups + 64 * (k + 4)), low4);
-        _mm512_storeu_si512(out + 64 * k, _mm512_or_si512(low, _mm512_slli_epi16(high, 4)));
+        _mm512_storeu_si512(packed_q4_k_values(packed, b, k, v),
+                            _mm512_or_si512(low, _mm512_slli_epi16(high, 4)));
       }
     }
   }
@@ -80,11 +83,10 @@ CLOISTER_TARGET_AVX512 void store_q6_k_panel(const WeightPanel& panel, const uin
       const uint8_t* groups = panel.vector_q(v) + b * 4 * 64;
       __m512i q[4];
       for (size_t g = 0; g < 4; ++g) q[g] = _mm512_loadu_si512(groups + 64 * g);
-      uint8_t* nibbles = packed_q6_k_nibbles(packed, b, v);
       for (size_t k = 0; k < 2; ++k) {
         const __m512i low = _mm512_and_si512(q[k], low4);
         const __m512i high = _mm512_slli_epi16(_mm512_and_si512(q[k + 2], low4), 4);
-        _mm512_storeu_si512(nibbles + 64 * k, _mm512_or_si512(low, high));
+        _mm512_storeu_si512(packed_q6_k_nibbles(packed, b, k, v), _mm512_or_si512(low, high));
       }
       __m512i high_bits = _mm512_setzero_si512();
       for (size_t g = 0; g < 4; ++g) {
