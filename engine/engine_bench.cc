@@ -221,6 +221,31 @@ void BM_DecodeToken(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeToken)->DenseRange(0, std::size(kTypes) - 1)->Unit(benchmark::kMillisecond);
 
+// Quantizing a batch's activations for the products: 8 tokens of 2048
+// values, to Q8_0 (0) or Q8_K (1) blocks.
+void BM_QuantizeActivations(benchmark::State& state) {
+  constexpr size_t kValues = 8 * 2048;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(kValues);
+  for (float& v : x) v = normal(rng);
+  const kernels::KernelTable& table = kernels::active_kernels();
+  std::vector<kernels::BlockQ8_0> q8_0(kValues / kernels::kQ8_0BlockElements);
+  std::vector<kernels::BlockQ8_K> q8_k(kValues / kernels::kQK_K);
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      table.quantize_q8_0(x.data(), kValues, q8_0.data());
+      benchmark::DoNotOptimize(q8_0.data());
+    } else {
+      table.quantize_q8_k(x.data(), kValues, q8_k.data());
+      benchmark::DoNotOptimize(q8_k.data());
+    }
+  }
+  state.SetLabel(state.range(0) == 0 ? "q8_0" : "q8_K");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kValues));
+}
+BENCHMARK(BM_QuantizeActivations)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);
+
 // Drawing one token from 32,000 logits, as the chat API's samplers do:
 // 0 plain temperature, 1 top-p 0.9, 2 top-k 40, 3 min-p 0.05.
 void BM_SampleToken(benchmark::State& state) {

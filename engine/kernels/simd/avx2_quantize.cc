@@ -4,7 +4,8 @@
 
 #if CLOISTER_X86
 
-#include "engine/kernels/fp16.h"
+#include <algorithm>
+
 #include "engine/kernels/simd/avx2_common.h"
 
 namespace cloister::engine::kernels::simd {
@@ -21,24 +22,44 @@ CLOISTER_TARGET_AVX2 __m256 round_half_away(__m256 v) {
 
 }  // namespace
 
+// Eight blocks at a time: each block's largest magnitude first, then the
+// eight scales and their inverses in one vector each (two divisions and a
+// conversion to halves for eight blocks, where one block's chain of them
+// took longer than its arithmetic), then the values.
 CLOISTER_TARGET_AVX2 void avx2_quantize_q8_0(const float* x, size_t n, BlockQ8_0* out) {
-  for (size_t b = 0; b < n / 32; ++b) {
-    const float* p = x + 32 * b;
-    __m256 v[4];
-    for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(p + 8 * i);
-    const __m256 m01 = _mm256_max_ps(abs_ps(v[0]), abs_ps(v[1]));
-    const __m256 m23 = _mm256_max_ps(abs_ps(v[2]), abs_ps(v[3]));
-    const float amax = hmax(_mm256_max_ps(m01, m23));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    out[b].d = f32_to_fp16(d);
-    const __m256 scale = _mm256_set1_ps(id);
-    __m256i q[4];
-    for (int i = 0; i < 4; ++i) {
-      q[i] = _mm256_cvtps_epi32(round_half_away(_mm256_mul_ps(v[i], scale)));
+  constexpr size_t kGroup = 8;
+  const size_t blocks = n / 32;
+  for (size_t b0 = 0; b0 < blocks; b0 += kGroup) {
+    const size_t count = std::min(kGroup, blocks - b0);
+    alignas(32) float amax[kGroup] = {};
+    for (size_t i = 0; i < count; ++i) {
+      const float* p = x + 32 * (b0 + i);
+      const __m256 m01 = _mm256_max_ps(abs_ps(_mm256_loadu_ps(p)), abs_ps(_mm256_loadu_ps(p + 8)));
+      const __m256 m23 =
+          _mm256_max_ps(abs_ps(_mm256_loadu_ps(p + 16)), abs_ps(_mm256_loadu_ps(p + 24)));
+      amax[i] = hmax(_mm256_max_ps(m01, m23));
     }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].qs),
-                        pack_i32_to_i8(q[0], q[1], q[2], q[3]));
+    // d = amax / 127 and id = 1 / d (0 where d is 0), as the scalar
+    // reference computes them, and d rounded to a half as f32_to_fp16 does.
+    const __m256 d = _mm256_div_ps(_mm256_load_ps(amax), _mm256_set1_ps(127.0f));
+    const __m256 nonzero = _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_NEQ_UQ);
+    alignas(32) float id[kGroup];
+    _mm256_store_ps(id, _mm256_and_ps(_mm256_div_ps(_mm256_set1_ps(1.0f), d), nonzero));
+    alignas(16) uint16_t halves[kGroup];
+    _mm_store_si128(reinterpret_cast<__m128i*>(halves),
+                    _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (size_t i = 0; i < count; ++i) {
+      const float* p = x + 32 * (b0 + i);
+      const __m256 scale = _mm256_set1_ps(id[i]);
+      __m256i q[4];
+      for (int j = 0; j < 4; ++j) {
+        q[j] =
+            _mm256_cvtps_epi32(round_half_away(_mm256_mul_ps(_mm256_loadu_ps(p + 8 * j), scale)));
+      }
+      out[b0 + i].d = halves[i];
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b0 + i].qs),
+                          pack_i32_to_i8(q[0], q[1], q[2], q[3]));
+    }
   }
 }
 
