@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 
 #include "engine/engine.h"
+#include "engine/kernels/fp16.h"
 #include "engine/kernels/kernels.h"
 #include "engine/sampler.h"
 #include "engine/tensor/matmul.h"
@@ -245,6 +246,35 @@ void BM_QuantizeActivations(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kValues));
 }
 BENCHMARK(BM_QuantizeActivations)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);
+
+// Attention's two row kernels over one KV head's cached rows (head size
+// 64, as both benchmark shapes have): the scores of the queries against
+// every row, then each query's weighted sum of the rows. Arguments: queries
+// (1: one head of a sequence's decode step; 8: the 8 heads that share a KV
+// head in the 1.1B model), then cached positions. Items are rows read.
+void BM_AttentionRows(benchmark::State& state) {
+  constexpr size_t kDim = 64;
+  const auto queries = static_cast<size_t>(state.range(0));
+  const auto positions = static_cast<size_t>(state.range(1));
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<uint16_t> cached(positions * kDim);
+  for (uint16_t& h : cached) h = kernels::f32_to_fp16(normal(rng));
+  std::vector<float> q(queries * kDim);
+  for (float& v : q) v = normal(rng);
+  std::vector<float> scores(queries * positions);
+  std::vector<float> out(queries * kDim);
+  const std::vector<uint32_t> counts(queries, static_cast<uint32_t>(positions));
+  const kernels::KernelTable& table = kernels::active_kernels();
+  const kernels::CachedRows rows{cached.data(), kDim, kDim};
+  for (auto _ : state) {
+    table.dot_rows_f16({q.data(), kDim, queries}, rows, positions, scores.data());
+    table.weighted_rows_f16({scores.data(), positions, queries}, counts.data(), rows, out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * positions * 2));
+}
+BENCHMARK(BM_AttentionRows)->ArgsProduct({{1, 8}, {128, 1024}})->Unit(benchmark::kMicrosecond);
 
 // Drawing one token from 32,000 logits, as the chat API's samplers do:
 // 0 plain temperature, 1 top-p 0.9, 2 top-k 40, 3 min-p 0.05.

@@ -91,22 +91,63 @@ CLOISTER_TARGET_AVX2 float dot_row(const float* q, const uint16_t* row, size_t d
   return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-// One query's weighted sum of its rows.
-CLOISTER_TARGET_AVX2 void weighted_sum(const float* w, size_t n, CachedRows rows, float* out) {
-  size_t d = 0;
-  // 32 output values at a time stay in registers across all rows.
-  for (; d + 32 <= rows.dim; d += 32) {
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                     _mm256_setzero_ps()};
-    for (size_t i = 0; i < n; ++i) {
-      const __m256 weight = _mm256_set1_ps(w[i]);
-      const uint16_t* row = rows.data + i * rows.stride + d;
-      for (size_t k = 0; k < 4; ++k) {
-        acc[k] = _mm256_fmadd_ps(weight, load_halves(row + 8 * k), acc[k]);
+// Returns the sums of the 8 vectors' lanes: lane k holds the sum of v[k].
+CLOISTER_TARGET_AVX2 __m256 sum_each(const __m256 (&v)[8]) {
+  const __m256 low = _mm256_hadd_ps(_mm256_hadd_ps(v[0], v[1]), _mm256_hadd_ps(v[2], v[3]));
+  const __m256 high = _mm256_hadd_ps(_mm256_hadd_ps(v[4], v[5]), _mm256_hadd_ps(v[6], v[7]));
+  return _mm256_add_ps(_mm256_permute2f128_ps(low, high, 0x20),
+                       _mm256_permute2f128_ps(low, high, 0x31));
+}
+
+// One query against every row (dim a multiple of 8), 8 rows at a time: each
+// row's own chain of products, and one horizontal sum for the 8, where a
+// row at a time ended every row in a horizontal sum.
+CLOISTER_TARGET_AVX2 void score_rows(const float* q, CachedRows rows, size_t n, float* scores) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint16_t* first = rows.data + i * rows.stride;
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (size_t k = 0; k < 8; ++k) acc[k] = _mm256_setzero_ps();
+    for (size_t d = 0; d < rows.dim; d += 8) {
+      const __m256 query = _mm256_loadu_ps(q + d);
+#pragma GCC unroll 8
+      for (size_t k = 0; k < 8; ++k) {
+        acc[k] = _mm256_fmadd_ps(load_halves(first + k * rows.stride + d), query, acc[k]);
       }
     }
-    for (size_t k = 0; k < 4; ++k) _mm256_storeu_ps(out + d + 8 * k, acc[k]);
+    _mm256_storeu_ps(scores + i, sum_each(acc));
   }
+  for (; i < n; ++i) scores[i] = dot_row(q, rows.data + i * rows.stride, rows.dim);
+}
+
+// Adds the weighted sum of the n rows' values d..d + 8 * V - 1 to out: V
+// running sums, one per 8 values, each its own chain over the rows.
+template <size_t V>
+CLOISTER_TARGET_AVX2 void weighted_columns(const float* w, size_t n, CachedRows rows, size_t d,
+                                           float* out) {
+  __m256 acc[V];
+#pragma GCC unroll 8
+  for (size_t k = 0; k < V; ++k) acc[k] = _mm256_setzero_ps();
+  for (size_t i = 0; i < n; ++i) {
+    const __m256 weight = _mm256_set1_ps(w[i]);
+    const uint16_t* row = rows.data + i * rows.stride + d;
+#pragma GCC unroll 8
+    for (size_t k = 0; k < V; ++k) {
+      acc[k] = _mm256_fmadd_ps(weight, load_halves(row + 8 * k), acc[k]);
+    }
+  }
+#pragma GCC unroll 8
+  for (size_t k = 0; k < V; ++k) _mm256_storeu_ps(out + d + 8 * k, acc[k]);
+}
+
+// One query's weighted sum of its rows: 64 output values at a time, in
+// registers across all rows (8 chains of products, which keep both FMA
+// ports busy), then 8 at a time.
+CLOISTER_TARGET_AVX2 void weighted_sum(const float* w, size_t n, CachedRows rows, float* out) {
+  size_t d = 0;
+  for (; d + 64 <= rows.dim; d += 64) weighted_columns<8>(w, n, rows, d, out);
+  for (; d + 8 <= rows.dim; d += 8) weighted_columns<1>(w, n, rows, d, out);
   for (; d < rows.dim; ++d) {
     float sum = 0.0f;
     for (size_t i = 0; i < n; ++i) sum += w[i] * half_to_float(rows.data[i * rows.stride + d]);
@@ -166,6 +207,12 @@ CLOISTER_TARGET_AVX2 void avx2_dot_rows_f16(Rows queries, CachedRows rows, size_
         score_block<4>(queries, j, block, rows.dim, scores + i, n);
       for (; j < queries.count; ++j) score_block<1>(queries, j, block, rows.dim, scores + i, n);
     }
+  }
+  if (i == 0 && rows.dim % 8 == 0) {
+    for (size_t j = 0; j < queries.count; ++j) {
+      score_rows(queries.data + j * queries.stride, rows, n, scores + j * n);
+    }
+    return;
   }
   for (; i < n; ++i) {
     for (size_t j = 0; j < queries.count; ++j) {
