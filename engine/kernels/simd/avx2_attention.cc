@@ -13,67 +13,26 @@
 namespace cloister::engine::kernels::simd {
 namespace {
 
-// Fewer queries than this take the rows one at a time (a decode step's
-// single query gains nothing from converting rows ahead).
+// Weighted sums of fewer queries than this take the rows one query at a
+// time (a decode step's single query gains nothing from converting rows
+// ahead).
 constexpr size_t kQueriesForBlocks = 4;
-// Scores take 8 rows at a time, transposed in a buffer of this many values a row.
+// Scores of several queries convert 4 rows at a time into a buffer of this
+// many values a row.
 constexpr size_t kMaxBlockedDim = 256;
 
 CLOISTER_TARGET_AVX2 __m256 load_halves(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
-// Transposes the 8 x 8 matrix held in r[0..7] in place.
-CLOISTER_TARGET_AVX2 void transpose8x8(__m256 r[8]) {
-  __m256 t[8];
-  for (size_t k = 0; k < 8; k += 2) {
-    t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
-    t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
-  }
-  __m256 s[8];
-  for (size_t k = 0; k < 8; k += 4) {
-    s[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
-    s[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xee);
-    s[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
-    s[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xee);
-  }
+// Rows i..i+3 as floats, one after another: out[k * dim + d] = value d of
+// row i + k.
+CLOISTER_TARGET_AVX2 void convert_rows(CachedRows rows, size_t i, float* out) {
   for (size_t k = 0; k < 4; ++k) {
-    r[k] = _mm256_permute2f128_ps(s[k], s[k + 4], 0x20);
-    r[k + 4] = _mm256_permute2f128_ps(s[k], s[k + 4], 0x31);
-  }
-}
-
-// Rows i..i+7 as floats, value-major: out[d * 8 + r] = value d of row i + r.
-CLOISTER_TARGET_AVX2 void transpose_rows(CachedRows rows, size_t i, float* out) {
-  const uint16_t* first = rows.data + i * rows.stride;
-  for (size_t d = 0; d < rows.dim; d += 8) {
-    __m256 r[8];
-    for (size_t k = 0; k < 8; ++k) r[k] = load_halves(first + k * rows.stride + d);
-    transpose8x8(r);
-    for (size_t k = 0; k < 8; ++k) _mm256_store_ps(out + (d + k) * 8, r[k]);
-  }
-}
-
-// Scores of queries j..j+Q-1 against the 8 rows in `block` (transpose_rows).
-template <size_t Q>
-CLOISTER_TARGET_AVX2 void score_block(Rows queries, size_t j, const float* block, size_t dim,
-                                      float* scores, size_t n) {
-  __m256 acc[Q][2];
-#pragma GCC unroll 4
-  for (size_t k = 0; k < Q; ++k) acc[k][0] = acc[k][1] = _mm256_setzero_ps();
-  for (size_t d = 0; d < dim; d += 2) {
-    const __m256 even = _mm256_load_ps(block + d * 8);
-    const __m256 odd = _mm256_load_ps(block + (d + 1) * 8);
-#pragma GCC unroll 4
-    for (size_t k = 0; k < Q; ++k) {
-      const float* query = queries.data + (j + k) * queries.stride;
-      acc[k][0] = _mm256_fmadd_ps(_mm256_broadcast_ss(query + d), even, acc[k][0]);
-      acc[k][1] = _mm256_fmadd_ps(_mm256_broadcast_ss(query + d + 1), odd, acc[k][1]);
+    const uint16_t* row = rows.data + (i + k) * rows.stride;
+    for (size_t d = 0; d < rows.dim; d += 8) {
+      _mm256_store_ps(out + k * rows.dim + d, load_halves(row + d));
     }
-  }
-#pragma GCC unroll 4
-  for (size_t k = 0; k < Q; ++k) {
-    _mm256_storeu_ps(scores + (j + k) * n, _mm256_add_ps(acc[k][0], acc[k][1]));
   }
 }
 
@@ -97,6 +56,27 @@ CLOISTER_TARGET_AVX2 __m256 sum_each(const __m256 (&v)[8]) {
   const __m256 high = _mm256_hadd_ps(_mm256_hadd_ps(v[4], v[5]), _mm256_hadd_ps(v[6], v[7]));
   return _mm256_add_ps(_mm256_permute2f128_ps(low, high, 0x20),
                        _mm256_permute2f128_ps(low, high, 0x31));
+}
+
+// Scores of queries a and b against the 4 rows of `block` (convert_rows):
+// lanes 0 to 3 are a's, 4 to 7 b's. Each pair of a query and a row is its
+// own chain of products, 8 in all, which keeps both FMA ports busy.
+CLOISTER_TARGET_AVX2 __m256 score_pair(const float* a, const float* b, const float* block,
+                                       size_t dim) {
+  __m256 acc[8];
+#pragma GCC unroll 8
+  for (size_t k = 0; k < 8; ++k) acc[k] = _mm256_setzero_ps();
+  for (size_t d = 0; d < dim; d += 8) {
+    const __m256 qa = _mm256_loadu_ps(a + d);
+    const __m256 qb = _mm256_loadu_ps(b + d);
+#pragma GCC unroll 4
+    for (size_t k = 0; k < 4; ++k) {
+      const __m256 row = _mm256_load_ps(block + k * dim + d);
+      acc[k] = _mm256_fmadd_ps(row, qa, acc[k]);
+      acc[4 + k] = _mm256_fmadd_ps(row, qb, acc[4 + k]);
+    }
+  }
+  return sum_each(acc);
 }
 
 // One query against every row (dim a multiple of 8), 8 rows at a time: each
@@ -197,27 +177,26 @@ CLOISTER_TARGET_AVX2 void weighted_group(Rows weights, const uint32_t* counts, s
 
 CLOISTER_TARGET_AVX2 void avx2_dot_rows_f16(Rows queries, CachedRows rows, size_t n,
                                             float* scores) {
+  auto query = [&](size_t j) { return queries.data + j * queries.stride; };
   size_t i = 0;
-  if (queries.count >= kQueriesForBlocks && rows.dim % 8 == 0 && rows.dim <= kMaxBlockedDim) {
-    alignas(32) float block[kMaxBlockedDim * 8];
-    for (; i + 8 <= n; i += 8) {
-      transpose_rows(rows, i, block);
-      size_t j = 0;
-      for (; j + 4 <= queries.count; j += 4)
-        score_block<4>(queries, j, block, rows.dim, scores + i, n);
-      for (; j < queries.count; ++j) score_block<1>(queries, j, block, rows.dim, scores + i, n);
+  if (rows.dim % 8 == 0 && queries.count == 1) return score_rows(query(0), rows, n, scores);
+  if (rows.dim % 8 == 0 && rows.dim <= kMaxBlockedDim) {
+    // Queries that share the rows (a KV head's query heads, a prompt's
+    // tokens) convert each row once, then take it two queries at a time.
+    alignas(32) float block[4 * kMaxBlockedDim];
+    for (; i + 4 <= n; i += 4) {
+      convert_rows(rows, i, block);
+      for (size_t j = 0; j < queries.count; j += 2) {
+        const size_t other = std::min(j + 1, queries.count - 1);  // a last odd query: itself
+        const __m256 pair = score_pair(query(j), query(other), block, rows.dim);
+        _mm_storeu_ps(scores + j * n + i, _mm256_castps256_ps128(pair));
+        _mm_storeu_ps(scores + other * n + i, _mm256_extractf128_ps(pair, 1));
+      }
     }
-  }
-  if (i == 0 && rows.dim % 8 == 0) {
-    for (size_t j = 0; j < queries.count; ++j) {
-      score_rows(queries.data + j * queries.stride, rows, n, scores + j * n);
-    }
-    return;
   }
   for (; i < n; ++i) {
     for (size_t j = 0; j < queries.count; ++j) {
-      scores[j * n + i] =
-          dot_row(queries.data + j * queries.stride, rows.data + i * rows.stride, rows.dim);
+      scores[j * n + i] = dot_row(query(j), rows.data + i * rows.stride, rows.dim);
     }
   }
 }
