@@ -1,7 +1,9 @@
 // Speed of the engine's building blocks, for comparing kernels as they
-// change: one matrix-vector product per tensor type, one decode step of a
-// small random-weight model, and one sampled token over a 32,000-token vocabulary. Ratios between
-// types matter more than absolute numbers (see docs/benchmarks.md).
+// change: products per tensor type and batch size (from cache, and a single
+// token's streamed from memory against a plain read), one decode step of a
+// small random-weight model, quantizing activations, attention's row kernels,
+// and one sampled token over a 32,000-token vocabulary. Ratios within a run
+// matter more than absolute numbers (see docs/benchmarks.md).
 #include <random>
 #include <vector>
 

@@ -80,8 +80,7 @@ CLOISTER_TARGET_AVX2 __m256 score_pair(const float* a, const float* b, const flo
 }
 
 // One query against every row (dim a multiple of 8), 8 rows at a time: each
-// row's own chain of products, and one horizontal sum for the 8, where a
-// row at a time ended every row in a horizontal sum.
+// row its own chain of products, and one horizontal sum for the 8.
 CLOISTER_TARGET_AVX2 void score_rows(const float* q, CachedRows rows, size_t n, float* scores) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -101,7 +100,7 @@ CLOISTER_TARGET_AVX2 void score_rows(const float* q, CachedRows rows, size_t n, 
   for (; i < n; ++i) scores[i] = dot_row(q, rows.data + i * rows.stride, rows.dim);
 }
 
-// Adds the weighted sum of the n rows' values d..d + 8 * V - 1 to out: V
+// Writes the weighted sum of the n rows' values d..d + 8 * V - 1 to out: V
 // running sums, one per 8 values, each its own chain over the rows.
 template <size_t V>
 CLOISTER_TARGET_AVX2 void weighted_columns(const float* w, size_t n, CachedRows rows, size_t d,
