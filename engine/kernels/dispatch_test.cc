@@ -99,11 +99,12 @@ double allowed_difference(size_t n, double magnitude) {
 TEST_P(DispatchTest, ActivationQuantizationIsBitIdenticalToScalar) {
   const KernelTable& scalar = scalar_kernels();
   const KernelTable& path = kernel_table(GetParam());
-  for (size_t n : {256u, 352u, 2048u}) {  // 352: a last run of 3 Q8_0 blocks
+  // 352 values end in a run of 3 Q8_0 blocks; values 224..255 are an all-zero block.
+  for (size_t n : {256u, 352u, 2048u}) {
     std::vector<float> x = random_values(n);
     x[5] = 0.0f;
     x[100] = -x[101];  // ties between signs in the largest-magnitude search
-    std::fill_n(x.begin() + 224, 32, 0.0f);  // an all-zero Q8_0 block
+    std::fill_n(x.begin() + 224, 32, 0.0f);
     std::vector<BlockQ8_0> expected0(n / 32);
     std::vector<BlockQ8_0> got0(n / 32);
     scalar.quantize_q8_0(x.data(), n, expected0.data());
