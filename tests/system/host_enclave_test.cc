@@ -54,7 +54,7 @@ TEST_F(HostEnclaveTest, RelaysAVerifiedChatAndKeepsNoPlaintextOfIt) {
   auto client_tap = TcpTap::start(stack_->host().port());
   ASSERT_TRUE(client_tap.ok());
 
-  const std::string prompt = "Marmoset trombone galaxy 4417 murmured";
+  const std::string prompt = "Marmoset trombone galaxy 441709183 murmured";
   std::string completions;
   {
     auto relayed = stack_->open_session((*client_tap)->port());
@@ -81,7 +81,9 @@ TEST_F(HostEnclaveTest, RelaysAVerifiedChatAndKeepsNoPlaintextOfIt) {
   EXPECT_NE(metrics->body.find("cloister_host_sessions_opened_total 1"), std::string::npos)
       << metrics->body;
   ASSERT_EQ(stack_->host().stop(), 0);
-  std::vector<std::string> needles = {prompt, "Marmoset", "trombone", "4417"};
+  // The number is long enough that no figure of /metrics holds it by chance (it once held
+  // "4417").
+  std::vector<std::string> needles = {prompt, "Marmoset", "trombone", "441709183"};
   for (size_t at = 0; at + 20 <= completions.size(); at += 20) {
     needles.push_back(completions.substr(at, 20));
   }
